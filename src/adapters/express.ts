@@ -1,0 +1,86 @@
+/**
+ * Sessions for Express 4 and 5: `app.use(session({ sessionInterface }))` puts `req.session` and
+ * `req.cookies` on every request and saves the session before the response's headers leave.
+ *
+ * @module sessionkit/express
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { CookieJar } from '../cookies.js';
+import type { Session, SessionData } from '../session.js';
+import { toHttpError } from './internal/errors.js';
+import { openNodeSession } from './internal/node-session.js';
+import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { requestSessionOf } from './internal/registry.js';
+
+export type { LoadMode, BaseSessionOptions } from './internal/options.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares its request type in this global namespace.
+  namespace Express {
+    interface Request {
+      /**
+       * The session (set by `sessionkit/express`), untyped data. For typed data use
+       * `getSession<MyData>(req)`.
+       */
+      session: Session;
+      /** The request's cookies and the cookies to set (`sessionkit/express`). */
+      cookies: CookieJar;
+    }
+  }
+}
+
+/**
+ * Answers a request whose session could not be loaded or saved. Replaces the default, which is
+ * `next(error)` with `error.status = 503` for a `StoreError` (500 for other errors) so that
+ * Express's error handlers answer.
+ */
+export type ExpressErrorHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
+
+/** Options of the Express `session` middleware. */
+export interface ExpressSessionOptions<T extends object = SessionData> extends BaseSessionOptions<T> {
+  /** Answers failed session loads and saves. Default: `next(error)` with `status` set (503 for store failures). */
+  onError?: ExpressErrorHandler;
+}
+
+/**
+ * The session middleware for Express 4 and 5. Whether the request is HTTPS (for `secure: 'auto'`)
+ * comes from `req.secure`, so Express's `trust proxy` setting applies.
+ *
+ * ```ts
+ * app.use(session({ sessionInterface: new CookieSessionInterface({ secret }) }));
+ * app.get('/', (req, res) => {
+ *   req.session.set('visits', Number(req.session.get('visits') ?? 0) + 1);
+ *   res.send('hello');
+ * });
+ * ```
+ */
+export function session<T extends object = SessionData>(options: ExpressSessionOptions<T>): RequestHandler {
+  const base = resolveBaseOptions(options);
+  const { onError } = options;
+  return function sessionMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const fail = (error: unknown): void => {
+      if (onError) onError(error, req, res, next);
+      else next(toHttpError(error));
+    };
+    const { state, guard } = openNodeSession(req, res, base, { secure: req.secure }, fail);
+    req.session = state.session as unknown as Session;
+    req.cookies = state.cookies;
+    state.prepare(base.load).then(
+      () => next(),
+      (error: unknown) => {
+        guard.release();
+        fail(error);
+      },
+    );
+  };
+}
+
+/** The session of a request that went through the middleware, typed as you say. */
+export function getSession<T extends object = SessionData>(req: Request): Session<T> {
+  return requestSessionOf<T>(req, 'express').session;
+}
+
+/** The cookie jar of a request that went through the middleware (`req.cookies`, typed). */
+export function getCookies(req: Request): CookieJar {
+  return requestSessionOf(req, 'express').cookies;
+}

@@ -1,0 +1,133 @@
+/**
+ * Sessions for Fastify 5: `app.register(sessionPlugin({ sessionInterface }))` decorates every
+ * request with `request.session` and `request.cookies`, replies with `reply.setCookie()` and
+ * `reply.clearCookie()`, and saves the session in an `onSend` hook, before headers are sent.
+ *
+ * @module sessionkit/fastify
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { CookieJar, CookieOptions } from '../cookies.js';
+import type { SaveResult } from '../interfaces/session-interface.js';
+import type { Session, SessionData } from '../session.js';
+import { sendErrorResponse, toHttpError } from './internal/errors.js';
+import { mergeVary } from './internal/save-result.js';
+import { openNodeSession } from './internal/node-session.js';
+import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { requestSessionOf } from './internal/registry.js';
+import type { ResponseGuard } from './internal/response-guard.js';
+
+export type { LoadMode, BaseSessionOptions } from './internal/options.js';
+
+/** Attributes accepted by `reply.clearCookie` (those that identify the cookie). */
+export type ClearCookieOptions = Omit<CookieOptions, 'maxAge' | 'expires'>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The session (`sessionkit/fastify`), untyped data. For typed data use `getSession<MyData>(request)`. */
+    session: Session;
+    /** The request's cookies and the cookies to set (`sessionkit/fastify`). */
+    cookies: CookieJar;
+  }
+  interface FastifyReply {
+    /** Sets a cookie on the response (`sessionkit/fastify`). */
+    setCookie(name: string, value: string, options?: CookieOptions): FastifyReply;
+    /** Deletes a cookie in the browser; give the `path`/`domain` it was set with (`sessionkit/fastify`). */
+    clearCookie(name: string, options?: ClearCookieOptions): FastifyReply;
+  }
+}
+
+/**
+ * Answers a hijacked reply (one the handler writes to `reply.raw` itself) whose session could not
+ * be saved. Other failures go to Fastify's error handler with `statusCode` 503 (store failures)
+ * or 500.
+ */
+export type FastifyRawErrorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
+
+/** Options of `sessionPlugin`. */
+export interface FastifySessionOptions<T extends object = SessionData> extends BaseSessionOptions<T> {
+  /** Answers hijacked replies whose save failed. Default: a plain-text 503 naming the store (500 for other errors). */
+  onRawError?: FastifyRawErrorHandler;
+}
+
+const guards = new WeakMap<FastifyRequest, ResponseGuard>();
+
+/**
+ * The Fastify plugin. It is not encapsulated (like plugins wrapped with `fastify-plugin`): its
+ * hooks and decorations reach every route of the instance it is registered on. Whether the
+ * request is HTTPS (for `secure: 'auto'`) comes from `request.protocol`, so Fastify's
+ * `trustProxy` applies. It takes the name `cookies` on requests and `setCookie`/`clearCookie` on
+ * replies, so it cannot be registered next to `@fastify/cookie`.
+ */
+export function sessionPlugin<T extends object = SessionData>(options: FastifySessionOptions<T>): FastifyPluginAsync {
+  const base = resolveBaseOptions(options);
+  const onRawError = options.onRawError ?? ((error: unknown, _request: FastifyRequest, reply: FastifyReply) => sendErrorResponse(reply.raw, error));
+
+  async function sessionkitPlugin(fastify: FastifyInstance): Promise<void> {
+    fastify.decorateRequest('session', {
+      getter(this: FastifyRequest): Session {
+        return requestSessionOf(this.raw, 'fastify').session as unknown as Session;
+      },
+    });
+    fastify.decorateRequest('cookies', {
+      getter(this: FastifyRequest): CookieJar {
+        return requestSessionOf(this.raw, 'fastify').cookies;
+      },
+    });
+    fastify.decorateReply('setCookie', function setCookie(this: FastifyReply, name: string, value: string, cookieOptions?: CookieOptions) {
+      this.request.cookies.set(name, value, cookieOptions);
+      return this;
+    });
+    fastify.decorateReply('clearCookie', function clearCookie(this: FastifyReply, name: string, cookieOptions?: ClearCookieOptions) {
+      this.request.cookies.delete(name, cookieOptions);
+      return this;
+    });
+
+    fastify.addHook('onRequest', async function openRequestSession(request, reply) {
+      const fail = (error: unknown): void => onRawError(error, request, reply);
+      const { state, guard } = openNodeSession(request.raw, reply.raw, base, { secure: request.protocol === 'https' }, fail);
+      guards.set(request, guard);
+      try {
+        await state.prepare(base.load);
+      } catch (error) {
+        guard.release();
+        throw toHttpError(error);
+      }
+    });
+
+    fastify.addHook('onSend', async function saveSession(request, reply, payload) {
+      const guard = guards.get(request);
+      if (!guard || guard.triggered) return payload;
+      guard.release();
+      const state = requestSessionOf<T>(request.raw, 'fastify');
+      if (state.failed) return payload;
+      try {
+        applySaveResult(reply, await state.save());
+      } catch (error) {
+        // The prepared response is dropped whole: none of its headers (Location…) reach the error response.
+        for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+        throw toHttpError(error);
+      }
+      return payload;
+    });
+  }
+
+  return Object.assign(sessionkitPlugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'sessionkit',
+  });
+}
+
+/** Adds a save result to a reply: Set-Cookie values appended, `Cookie` merged into `Vary`. */
+function applySaveResult(reply: FastifyReply, result: SaveResult): void {
+  // Fastify appends to an existing Set-Cookie header instead of replacing it.
+  if (result.setCookie.length > 0) reply.header('set-cookie', result.setCookie);
+  if (result.vary) {
+    const existing = reply.getHeader('vary');
+    reply.header('vary', mergeVary(existing === undefined ? undefined : [existing].flat().join(', ')));
+  }
+}
+
+/** The session of a request the plugin handled, typed as you say. */
+export function getSession<T extends object = SessionData>(request: FastifyRequest): Session<T> {
+  return requestSessionOf<T>(request.raw, 'fastify').session;
+}

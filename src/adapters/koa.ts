@@ -1,0 +1,105 @@
+/**
+ * Sessions for Koa 2 and 3: `app.use(session({ sessionInterface }))` puts `ctx.session` and
+ * `ctx.sessionCookies` on every context and saves the session after the downstream middleware,
+ * before Koa sends the response. Koa's own `ctx.cookies` is left alone.
+ *
+ * @module sessionkit/koa
+ */
+import type { DefaultState, Middleware, ParameterizedContext } from 'koa';
+import type { CookieJar } from '../cookies.js';
+import type { Session, SessionData } from '../session.js';
+import { toHttpError } from './internal/errors.js';
+import { openNodeSession } from './internal/node-session.js';
+import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { requestSessionOf } from './internal/registry.js';
+
+export type { LoadMode, BaseSessionOptions } from './internal/options.js';
+
+/** What the middleware adds to the context. */
+export interface SessionContext<T extends object = SessionData> {
+  /** The request's session. */
+  session: Session<T>;
+  /** The request's cookies and the cookies to set (named so to leave Koa's `ctx.cookies` alone). */
+  sessionCookies: CookieJar;
+}
+
+/** A Koa context carrying the session (`T` types the data). */
+export type KoaSessionContext<T extends object = SessionData> = ParameterizedContext<DefaultState, SessionContext<T>>;
+
+/**
+ * Answers a request whose session could not be loaded or saved: set `ctx.status` and `ctx.body`.
+ * Replaces the default, which throws the error with `status` 503 (store failures) or 500 into
+ * Koa's error handling (your upstream `try { await next() }` middleware, or `ctx.onerror`).
+ */
+export type KoaErrorHandler<T extends object = SessionData> = (error: unknown, ctx: KoaSessionContext<T>) => void | Promise<void>;
+
+/** Options of the Koa `session` middleware. */
+export interface KoaSessionOptions<T extends object = SessionData> extends BaseSessionOptions<T> {
+  /** Answers failed session loads and saves. Default: throw into Koa's error handling with `status` set. */
+  onError?: KoaErrorHandler<T>;
+}
+
+/**
+ * The session middleware for Koa 2 and 3. Whether the request is HTTPS (for `secure: 'auto'`)
+ * comes from `ctx.secure`, so `app.proxy` applies. Handlers that write to `ctx.res` themselves
+ * are covered too: the session is saved before their headers leave.
+ *
+ * Typed data: `new Koa().use(session<MyData>({ … }))` gives the app `ctx.session: Session<MyData>`;
+ * elsewhere use `getSession<MyData>(ctx)`.
+ */
+export function session<T extends object = SessionData>(options: KoaSessionOptions<T>): Middleware<DefaultState, SessionContext<T>> {
+  const base = resolveBaseOptions(options);
+  const onError = options.onError;
+  return async function sessionMiddleware(ctx: KoaSessionContext<T>, next: () => Promise<unknown>): Promise<void> {
+    let active = true;
+    let failure: { error: unknown } | undefined;
+    const answer = async (error: unknown): Promise<void> => {
+      if (!onError) throw toHttpError(error);
+      await onError(error, ctx);
+    };
+    const { state, guard } = openNodeSession(ctx.req, ctx.res, base, { secure: ctx.secure }, (error) => {
+      if (active) failure = { error };
+      else ctx.onerror(toHttpError(error));
+    });
+    ctx.session = state.session;
+    ctx.sessionCookies = state.cookies;
+    try {
+      try {
+        await state.prepare(base.load);
+      } catch (error) {
+        guard.release();
+        return await answer(error);
+      }
+      await next();
+      if (guard.triggered) {
+        // The handler wrote to ctx.res itself; the guard saved the session first.
+        await guard.settled;
+        if (!failure) return;
+        // Its writes were dropped: let Koa answer with the error instead.
+        ctx.respond = true;
+        return await answer(failure.error);
+      }
+      guard.release();
+      let result;
+      try {
+        result = await state.save();
+      } catch (error) {
+        return await answer(error);
+      }
+      if (result.setCookie.length > 0) ctx.append('Set-Cookie', result.setCookie);
+      if (result.vary) ctx.vary('Cookie');
+    } finally {
+      active = false;
+    }
+  };
+}
+
+/** The session of a context the middleware handled, typed as you say. */
+export function getSession<T extends object = SessionData>(ctx: { req: object }): Session<T> {
+  return requestSessionOf<T>(ctx.req, 'koa').session;
+}
+
+/** The cookie jar of a context the middleware handled (`ctx.sessionCookies`). */
+export function getCookies(ctx: { req: object }): CookieJar {
+  return requestSessionOf(ctx.req, 'koa').cookies;
+}

@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util';
+import { TaggedJsonRecordCodec, type RecordCodec } from '../interfaces/record-codec.js';
+import { TaggedJSONSerializer } from '../serialization/index.js';
+import { openStore } from '../stores/from-url.js';
+import type { Store } from '../stores/store.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+
+/** Usage of `sessionkit store`. */
+export const STORE_USAGE = `Usage: sessionkit store <list|get|set|delete|purge> [args] --store URL [--prefix P]
+
+  list                     print the ids of live sessions, one per line
+  get <id>                 print a session's data as tagged JSON (exit 1 if there is none)
+  set <id> <json> [--ttl S] write a session (tagged JSON object), replacing any existing one;
+                           --ttl: seconds until it expires (default 2678400, 31 days)
+  delete <id>              remove a session
+  purge [--all]            remove expired sessions (stores without native expiry);
+                           --all: remove every session under the prefix
+
+  --store URL   memory://, file:///dir, sqlite:///path.db, redis://host:port/db
+  --prefix P    key prefix (default "session:", Flask-Session's SESSION_KEY_PREFIX)
+`;
+
+const DEFAULT_TTL_SECONDS = 31 * 24 * 60 * 60;
+
+/** `sessionkit store …`: inspect and edit server-side sessions. */
+export async function storeCommand(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        store: { type: 'string' },
+        prefix: { type: 'string', default: 'session:' },
+        ttl: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(STORE_USAGE);
+    return EXIT.ok;
+  }
+  const [action, ...rest] = positionals;
+  const arity: Record<string, number> = { list: 0, get: 1, set: 2, delete: 1, purge: 0 };
+  if (action === undefined || !(action in arity)) throw new UsageError(`expected one of list, get, set, delete, purge; got ${action ?? 'nothing'}`);
+  if (rest.length !== arity[action]) throw new UsageError(`"${action}" takes ${arity[action]} argument(s), got ${rest.length}`);
+  if (!values.store) throw new UsageError('--store URL is required');
+  let ttlMs = DEFAULT_TTL_SECONDS * 1000;
+  if (values.ttl !== undefined) {
+    if (!/^\d+$/.test(values.ttl) || Number(values.ttl) === 0) throw new UsageError(`--ttl must be a positive number of seconds, got "${values.ttl}"`);
+    ttlMs = Number(values.ttl) * 1000;
+  }
+  const codec = new TaggedJsonRecordCodec();
+  const prefix = values.prefix;
+  const store = await openStore(values.store);
+  try {
+    switch (action) {
+      case 'list':
+        return await list(store, prefix, io);
+      case 'get':
+        return await get(store, codec, prefix + rest[0], io);
+      case 'set':
+        return await set(store, codec, prefix + rest[0], rest[1]!, ttlMs, io);
+      case 'delete':
+        await store.destroy(prefix + rest[0]);
+        return EXIT.ok;
+      default:
+        return await purge(store, prefix, values.all, io);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function list(store: Store, prefix: string, io: CliIo): Promise<number> {
+  if (!store.keys) throw new Error(`the ${store.name} store cannot list its sessions`);
+  for await (const key of store.keys(prefix)) io.stdout(`${key.slice(prefix.length)}\n`);
+  return EXIT.ok;
+}
+
+async function get(store: Store, codec: RecordCodec, key: string, io: CliIo): Promise<number> {
+  const record = await store.load(key);
+  if (!record) {
+    io.stderr(`no session stored under ${key}\n`);
+    return EXIT.rejected;
+  }
+  const { data } = codec.decode(record.value);
+  io.stdout(`${new TaggedJSONSerializer().dumps(data)}\n`);
+  return EXIT.ok;
+}
+
+async function set(store: Store, codec: RecordCodec, key: string, json: string, ttlMs: number, _io: CliIo): Promise<number> {
+  let data: unknown;
+  try {
+    data = new TaggedJSONSerializer().loads(json);
+  } catch (error) {
+    throw new UsageError(`<json> is not valid (tagged) JSON: ${(error as Error).message}`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError('<json> must be a JSON object');
+  const value = codec.encode(data as Record<string, unknown>, { createdAt: Date.now() });
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const existing = await store.load(key);
+    if (!existing) {
+      if ((await store.create(key, value, ttlMs)) !== null) return EXIT.ok;
+    } else if ((await store.update(key, value, existing.version, ttlMs)).ok) {
+      return EXIT.ok;
+    }
+  }
+  throw new Error(`could not write ${key}: it kept changing under concurrent writes`);
+}
+
+async function purge(store: Store, prefix: string, all: boolean, io: CliIo): Promise<number> {
+  if (all) {
+    if (!store.keys) throw new Error(`the ${store.name} store cannot list its sessions`);
+    const keys: string[] = [];
+    for await (const key of store.keys(prefix)) keys.push(key);
+    for (const key of keys) await store.destroy(key);
+    io.stdout(`removed ${keys.length} session(s)\n`);
+    return EXIT.ok;
+  }
+  const removed = store.sweep ? await store.sweep() : 0;
+  io.stdout(store.sweep ? `removed ${removed} expired session(s)\n` : `the ${store.name} store expires sessions itself; nothing to purge\n`);
+  return EXIT.ok;
+}

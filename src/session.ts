@@ -1,0 +1,442 @@
+import { SessionNotLoadedError } from './errors.js';
+import { Tuple } from './serialization/values.js';
+
+/** The shape of a session's data when no type is given: string keys, any serializable value. */
+export type SessionData = Record<string, unknown>;
+
+/** Key under which Flask stores the permanent flag inside the session data. */
+export const PERMANENT_KEY = '_permanent';
+/** Key under which Flask stores flash messages: a list of `[category, message]` tuples. */
+export const FLASHES_KEY = '_flashes';
+
+/** A flash message as `consumeFlashes({ withCategories: true })` returns it. */
+export interface FlashMessage<M = string> {
+  category: string;
+  message: M;
+}
+
+/** Options of `Session.consumeFlashes`, mirroring Flask's `get_flashed_messages`. */
+export interface ConsumeFlashesOptions {
+  /** Only return (and consume) messages of these categories; the others stay stored. */
+  categories?: readonly string[];
+}
+
+/**
+ * What the interface that created a session can do for it. Sessions never talk to cookies or
+ * stores themselves; `SessionInterface` implementations pass these hooks in.
+ */
+export interface SessionBackend {
+  /** Reads the data synchronously on first use (cookie sessions decode lazily this way). */
+  loadSync?: () => Record<string, unknown>;
+  /** Reads the data asynchronously (server-side sessions); called once by `session.load()`. */
+  loadAsync?: () => Promise<Record<string, unknown>>;
+  /**
+   * Serializes one value, to tell whether a mutable value read from the session was changed in
+   * place. Without it, in-place changes are not detected (like Flask).
+   */
+  fingerprint?: (value: unknown) => string;
+}
+
+/**
+ * A dict-like session with Flask's semantics: it tracks whether it was read (`accessed`),
+ * changed (`modified`) and which keys changed, holds the `permanent` flag as `_permanent`, and
+ * stores flash messages as Flask does.
+ *
+ * Values read from the session that are objects or arrays can be changed in place
+ * (`session.get('cart')!.push(item)`): the change is detected at save time and saved, which
+ * Flask silently drops. Only values actually read are compared, so a request that never reads
+ * the session serializes nothing.
+ *
+ * `T` describes the data: `Session<{ user?: string; cart?: number[] }>`.
+ */
+export class Session<T extends object = SessionData> {
+  #data: Map<string, unknown> | undefined;
+  #backend: SessionBackend;
+  #loading: Promise<this> | undefined;
+  #accessed = false;
+  #modified = false;
+  #cleared = false;
+  #regenerate = false;
+  #destroyed = false;
+  #changedKeys = new Set<string>();
+  #snapshots: Map<string, string> | undefined;
+  #isNew: boolean;
+  readonly #startedNew: boolean;
+  #id: string | undefined;
+
+  /**
+   * Sessions are normally created by a `SessionInterface`'s `open()`; create one yourself only
+   * for tests or a custom interface.
+   */
+  constructor(init: { data?: Record<string, unknown>; isNew?: boolean; id?: string; backend?: SessionBackend } = {}) {
+    this.#backend = init.backend ?? {};
+    this.#isNew = init.isNew ?? init.data === undefined;
+    this.#startedNew = this.#isNew;
+    this.#id = init.id;
+    if (init.data !== undefined) this.#data = toMap(init.data);
+    else if (!this.#backend.loadSync && !this.#backend.loadAsync) this.#data = new Map();
+  }
+
+  /** The server-side session id (`undefined` for cookie sessions and new sessions not yet saved). */
+  get id(): string | undefined {
+    return this.#id;
+  }
+
+  /** True when the request brought no valid session (a fresh one was started). */
+  get isNew(): boolean {
+    this.#ensureLoaded();
+    return this.#isNew;
+  }
+
+  /**
+   * True when the request carried no session cookie at all. Known without loading, unlike
+   * `isNew`, which also becomes true when the cookie turns out invalid.
+   */
+  get startedNew(): boolean {
+    return this.#startedNew;
+  }
+
+  /** True once the data has been read from its cookie or store. */
+  get loaded(): boolean {
+    return this.#data !== undefined;
+  }
+
+  /** True when the session was read or written during this request (Flask's `accessed`). */
+  get accessed(): boolean {
+    return this.#accessed;
+  }
+
+  /**
+   * True when the session was changed. Set it to `true` yourself to force a save, as in Flask.
+   * In-place changes of values read from the session are found at save time, not here.
+   */
+  get modified(): boolean {
+    return this.#modified;
+  }
+  set modified(value: boolean) {
+    this.#modified = value;
+    this.#accessed ||= value;
+  }
+
+  /** Loads the data if it is not loaded yet (server-side sessions); resolves to the session. */
+  load(): Promise<this> {
+    if (this.#data) return Promise.resolve(this);
+    if (this.#loading) return this.#loading;
+    const { loadAsync, loadSync } = this.#backend;
+    if (!loadAsync) {
+      this.#data = toMap(loadSync ? loadSync() : {});
+      return Promise.resolve(this);
+    }
+    this.#loading = loadAsync().then(
+      (data) => {
+        this.#data ??= toMap(data);
+        return this;
+      },
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
+    return this.#loading;
+  }
+
+  /** Loads synchronously when the data comes from a cookie; throws `SessionNotLoadedError` otherwise. */
+  loadNow(): void {
+    this.#ensureLoaded();
+  }
+
+  /** Returns the value stored under `key`, or `undefined`. */
+  get<K extends keyof T & string>(key: K): T[K] | undefined;
+  /** Returns the value stored under `key`, or `fallback` when there is none. */
+  get<K extends keyof T & string>(key: K, fallback: NonNullable<T[K]>): NonNullable<T[K]>;
+  get(key: string, fallback?: unknown): unknown {
+    const data = this.#read();
+    if (!data.has(key)) return fallback;
+    const value = data.get(key);
+    this.#watch(key, value);
+    return value;
+  }
+
+  /** Stores `value` under `key`. */
+  set<K extends keyof T & string>(key: K, value: T[K]): this {
+    if (value === undefined) {
+      this.delete(key);
+      return this;
+    }
+    this.#write().set(key, value);
+    this.#markChanged(key);
+    return this;
+  }
+
+  /** Stores several keys at once (Python's `dict.update`). */
+  update(values: Partial<T>): this {
+    for (const [key, value] of Object.entries(values)) this.set(key as keyof T & string, value as T[keyof T & string]);
+    return this;
+  }
+
+  /** Returns the value under `key`, storing `fallback` first when the key is absent (`dict.setdefault`). */
+  setDefault<K extends keyof T & string>(key: K, fallback: NonNullable<T[K]>): NonNullable<T[K]> {
+    const data = this.#read();
+    if (!data.has(key)) this.set(key, fallback);
+    return this.get(key, fallback);
+  }
+
+  /** True when `key` is stored. */
+  has(key: keyof T & string): boolean {
+    return this.#read().has(key);
+  }
+
+  /** Removes `key`; returns whether it was there. */
+  delete(key: keyof T & string): boolean {
+    const data = this.#read();
+    if (!data.has(key)) return false;
+    this.#write().delete(key);
+    this.#markChanged(key);
+    return true;
+  }
+
+  /** Removes `key` and returns its value (or `fallback`). */
+  pop<K extends keyof T & string>(key: K, fallback?: T[K]): T[K] | undefined {
+    const data = this.#read();
+    if (!data.has(key)) return fallback;
+    const value = data.get(key) as T[K];
+    this.delete(key);
+    return value;
+  }
+
+  /** Removes every key; an emptied session's cookie is deleted at save. */
+  clear(): void {
+    const data = this.#read();
+    if (data.size === 0) return;
+    for (const key of data.keys()) this.#changedKeys.add(key);
+    data.clear();
+    this.#snapshots?.clear();
+    this.#cleared = true;
+    this.#modified = true;
+  }
+
+  /** The stored keys. */
+  keys(): Array<keyof T & string> {
+    return [...this.#read().keys()] as Array<keyof T & string>;
+  }
+
+  /** The stored `[key, value]` pairs. */
+  entries(): Array<[keyof T & string, T[keyof T]]> {
+    const pairs = [...this.#read().entries()];
+    for (const [key, value] of pairs) this.#watch(key, value);
+    return pairs as Array<[keyof T & string, T[keyof T]]>;
+  }
+
+  /** The stored values. */
+  values(): Array<T[keyof T]> {
+    return this.entries().map(([, value]) => value);
+  }
+
+  /** Number of stored keys. */
+  get size(): number {
+    return this.#read().size;
+  }
+
+  /** Iterates `[key, value]` pairs. */
+  [Symbol.iterator](): IterableIterator<[keyof T & string, T[keyof T]]> {
+    return this.entries()[Symbol.iterator]();
+  }
+
+  /** A shallow copy of the data as a plain object (safe for keys like `__proto__`). */
+  toObject(): Partial<T> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of this.entries()) defineData(out, key, value);
+    return out as Partial<T>;
+  }
+
+  /** Same as `toObject()`, so `JSON.stringify(session)` shows the data. */
+  toJSON(): Partial<T> {
+    return this.toObject();
+  }
+
+  /**
+   * Whether the session outlives the browser session. A permanent session's cookie gets an
+   * expiry of now + the configured lifetime; stored as `_permanent` like Flask.
+   */
+  get permanent(): boolean {
+    return this.#read().get(PERMANENT_KEY) === true;
+  }
+  set permanent(value: boolean) {
+    if (value === this.permanent) return;
+    if (value) this.#write().set(PERMANENT_KEY, true);
+    else this.#write().delete(PERMANENT_KEY);
+    this.#markChanged(PERMANENT_KEY);
+  }
+
+  /** Adds a flash message for the next request, stored as Flask's `flash()` stores it. */
+  flash(message: string, category = 'message'): void {
+    const data = this.#write();
+    const current = data.get(FLASHES_KEY);
+    const flashes = Array.isArray(current) ? [...current] : [];
+    flashes.push(Tuple.of(category, message));
+    data.set(FLASHES_KEY, flashes);
+    this.#markChanged(FLASHES_KEY);
+  }
+
+  /**
+   * Returns the flash messages and removes them from the session (Flask's
+   * `get_flashed_messages(with_categories=True)`).
+   */
+  consumeFlashes(options: ConsumeFlashesOptions = {}): FlashMessage[] {
+    const data = this.#read();
+    const stored = data.get(FLASHES_KEY);
+    if (!Array.isArray(stored) || stored.length === 0) return [];
+    const all = stored.map(toFlashMessage);
+    const wanted = options.categories;
+    const taken = wanted ? all.filter((m) => wanted.includes(m.category)) : all;
+    const kept = wanted ? stored.filter((_, i) => !wanted.includes(all[i]!.category)) : [];
+    if (kept.length > 0) this.#write().set(FLASHES_KEY, kept);
+    else this.#write().delete(FLASHES_KEY);
+    this.#markChanged(FLASHES_KEY);
+    return taken;
+  }
+
+  /** Flash messages without consuming them. */
+  peekFlashes(): FlashMessage[] {
+    const stored = this.#read().get(FLASHES_KEY);
+    return Array.isArray(stored) ? stored.map(toFlashMessage) : [];
+  }
+
+  /**
+   * Gives the session a new id at save time and keeps its data; the old id stops working. Call
+   * it when privileges change (log-in) to defeat session fixation. For cookie sessions this
+   * re-signs the cookie.
+   */
+  regenerate(): void {
+    this.#ensureLoaded();
+    this.#regenerate = true;
+    this.#modified = true;
+    this.#accessed = true;
+  }
+
+  /**
+   * Ends the session: its data is removed (from the store too) and its cookie deleted at save.
+   * Writing afterwards (say, a "logged out" flash message) starts a new session with a new id,
+   * as Django's `flush()`.
+   */
+  destroy(): void {
+    const data = this.#data ?? new Map<string, unknown>();
+    this.#data = data;
+    for (const key of data.keys()) this.#changedKeys.add(key);
+    data.clear();
+    this.#snapshots?.clear();
+    this.#destroyed = true;
+    this.#cleared = true;
+    this.#modified = true;
+    this.#accessed = true;
+  }
+
+  /** Whether `regenerate()` was called. For `SessionInterface` implementations. */
+  get regenerateRequested(): boolean {
+    return this.#regenerate;
+  }
+
+  /** Whether `destroy()` was called. For `SessionInterface` implementations. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Whether `clear()` or `destroy()` emptied the session. For `SessionInterface` implementations. */
+  get cleared(): boolean {
+    return this.#cleared;
+  }
+
+  /**
+   * Keys changed during this request: set or deleted explicitly, plus values read from the
+   * session and changed in place (found by comparing fingerprints). For `SessionInterface`
+   * implementations: a server-side save re-applies exactly these keys after a conflict.
+   */
+  changedKeys(): Set<string> {
+    const changed = new Set(this.#changedKeys);
+    const fingerprint = this.#backend.fingerprint;
+    if (this.#snapshots && fingerprint && this.#data) {
+      for (const [key, before] of this.#snapshots) {
+        if (!this.#data.has(key)) continue;
+        if (fingerprint(this.#data.get(key)) !== before) changed.add(key);
+      }
+    }
+    return changed;
+  }
+
+  /** True when anything must be saved: `modified`, or a value read was changed in place. */
+  needsSave(): boolean {
+    if (this.#modified) return true;
+    if (!this.#snapshots || this.#snapshots.size === 0) return false;
+    return this.changedKeys().size > 0;
+  }
+
+  /** The current value of a key without marking the session accessed. For interfaces. */
+  peek(key: string): unknown {
+    return this.#data?.get(key);
+  }
+
+  /** The data as a plain object without marking anything. For interfaces (serialization). */
+  snapshotData(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (this.#data) for (const [key, value] of this.#data) defineData(out, key, value);
+    return out;
+  }
+
+  /** Replaces id and data after a server-side merge or regeneration. For interfaces only. */
+  adopt(state: { id?: string; data?: Record<string, unknown>; isNew?: boolean }): void {
+    if ('id' in state) this.#id = state.id;
+    if (state.data) this.#data = toMap(state.data);
+    if (state.isNew !== undefined) this.#isNew = state.isNew;
+  }
+
+  #ensureLoaded(): Map<string, unknown> {
+    if (this.#data) return this.#data;
+    if (this.#backend.loadSync) {
+      this.#data = toMap(this.#backend.loadSync());
+      return this.#data;
+    }
+    throw new SessionNotLoadedError();
+  }
+
+  #read(): Map<string, unknown> {
+    const data = this.#ensureLoaded();
+    this.#accessed = true;
+    return data;
+  }
+
+  #write(): Map<string, unknown> {
+    return this.#read();
+  }
+
+  #markChanged(key: string): void {
+    this.#changedKeys.add(key);
+    this.#snapshots?.delete(key);
+    this.#modified = true;
+  }
+
+  #watch(key: string, value: unknown): void {
+    if (value === null || typeof value !== 'object' || !this.#backend.fingerprint) return;
+    if (this.#changedKeys.has(key)) return;
+    this.#snapshots ??= new Map();
+    if (!this.#snapshots.has(key)) this.#snapshots.set(key, this.#backend.fingerprint(value));
+  }
+}
+
+function toMap(data: Record<string, unknown>): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  for (const key of Object.keys(data)) map.set(key, data[key]);
+  return map;
+}
+
+/** Assigns without ever invoking a setter, so a key named `__proto__` stays plain data. */
+function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function toFlashMessage(entry: unknown): FlashMessage {
+  if (Array.isArray(entry) && entry.length === 2) {
+    return { category: String(entry[0]), message: entry[1] as string };
+  }
+  // Flask also accepts bare messages when with_categories is off; treat them as "message".
+  return { category: 'message', message: entry as string };
+}

@@ -1,0 +1,405 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError, StoreError } from '../errors.js';
+import type { Store, StoreRecord, UpdateResult } from './store.js';
+import { errorCode, guard } from './internal/errors.js';
+import { acquireFileLock, breakStaleLock, LockTimeoutError, tryFileLock, type FileLock } from './internal/file-lock.js';
+import { BREAK_SUFFIX, fileStem, LOCK_SUFFIX, RECORD_SUFFIX, TEMP_SUFFIX } from './internal/file-names.js';
+import {
+  decodeFileRecord,
+  decodeFileRecordHeader,
+  encodeFileRecord,
+  type FileRecord,
+  type FileRecordHeader,
+} from './internal/file-record.js';
+import { KeyedMutex } from './internal/keyed-mutex.js';
+import { checkTtl, isExpired } from './internal/ttl.js';
+import { randomVersion } from './internal/version.js';
+
+/** Options of `FileSystemStore`. */
+export interface FileSystemStoreOptions {
+  /** Folder holding the session files; created with mode 0700 if absent. Required. */
+  dir: string;
+  /**
+   * Most session files kept, like Flask-Session's `SESSION_FILE_THRESHOLD`. When a create
+   * goes over it, expired files are removed, then the least recently written ones until 90% of
+   * the threshold remains (those sessions are lost). `0` means no limit. Default: `500`.
+   */
+  threshold?: number;
+  /** Permission bits of session files. Default: `0o600` (owner only). */
+  mode?: number;
+  /**
+   * Longest wait for another writer's lock on a session before failing with `StoreError`; a
+   * lock file older than this is considered abandoned by a crashed process and taken over.
+   * Default: `5000`.
+   */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * Sessions as files in one folder: one file per session holding its version, expiry and value
+ * (see `internal/file-record.ts`), named from the key's hex (or hash), so no key can name a
+ * path outside the folder. Several processes may share the folder.
+ *
+ * How the guarantees hold across processes:
+ * - Every write goes to a temporary file in the same folder, then `rename`s over the record:
+ *   readers (lock-free) see the old or the new file, never a partial one.
+ * - Every read-check-write (create, update, touch, destroy, and removals by sweep or the
+ *   threshold) holds the key's lock file `<name>.lock`, created with `open(…, 'wx')`, which only
+ *   one process can create. Inside one process, calls on the same key also queue on a mutex
+ *   instead of polling the file.
+ * - A lock left by a crashed process is taken over once older than `lockTimeoutMs` (see
+ *   `internal/file-lock.ts`); a writer that held its lock for over half that time gives up
+ *   before committing (`StoreError`), so a takeover never overlaps a commit, barring a process
+ *   frozen between that check and its `rename`.
+ *
+ * Limits: one machine (or a network filesystem with atomic `rename` and `O_EXCL`); writes are
+ * not fsync'ed (atomic, but the last writes can be lost on power failure); expired files stay
+ * on disk until `sweep()` or the threshold removes them, or a create of the same key replaces
+ * them.
+ */
+export class FileSystemStore implements Store {
+  /** Always `"filesystem"`. */
+  readonly name = 'filesystem';
+  readonly #dir: string;
+  readonly #threshold: number;
+  readonly #mode: number;
+  readonly #lockTimeoutMs: number;
+  readonly #mutex = new KeyedMutex();
+  #ready: Promise<void> | undefined;
+  /** Approximate number of record files (this process's view), `undefined` until counted. */
+  #count: number | undefined;
+  #pruning: Promise<void> | undefined;
+
+  /** Validates the options; the folder is created on first use. */
+  constructor(options: FileSystemStoreOptions) {
+    if (typeof options?.dir !== 'string' || options.dir === '') throw new ConfigError('dir', 'a folder path is required');
+    this.#dir = options.dir;
+    this.#threshold = options.threshold ?? 500;
+    this.#mode = options.mode ?? 0o600;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+    if (!Number.isInteger(this.#threshold) || this.#threshold < 0) {
+      throw new ConfigError('threshold', `must be 0 or a positive integer, got ${String(options.threshold)}`);
+    }
+    if (!Number.isInteger(this.#mode) || this.#mode < 0 || this.#mode > 0o777) {
+      throw new ConfigError('mode', `must be permission bits between 0 and 0o777, got ${String(options.mode)}`);
+    }
+    if (!(this.#lockTimeoutMs > 0) || !Number.isFinite(this.#lockTimeoutMs)) {
+      throw new ConfigError('lockTimeoutMs', `must be a positive number, got ${String(options.lockTimeoutMs)}`);
+    }
+  }
+
+  /** Reads a live record (without locking: files are replaced atomically). */
+  async load(key: string): Promise<StoreRecord | null> {
+    return guard(this.name, 'load', async () => {
+      await this.#ensureDir();
+      const record = await this.#read(key, 'load');
+      if (!record || isExpired(record.expiresAt, Date.now())) return null;
+      return { value: record.value, version: record.version, expiresAt: record.expiresAt };
+    });
+  }
+
+  /** Writes a new record unless a live one holds the key (an expired one is replaced). */
+  async create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null> {
+    const ttl = checkTtl(ttlMs);
+    const version = await this.#locked(key, 'create', async (lock) => {
+      const current = await this.#read(key, 'create');
+      if (current && !isExpired(current.expiresAt, Date.now())) return null;
+      const version = randomVersion();
+      await this.#write(key, version, Date.now() + ttl, value, lock);
+      return version;
+    });
+    if (version !== null) await this.#afterCreate();
+    return version;
+  }
+
+  /** Replaces the value of a live record that still has `expectedVersion`. */
+  async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
+    const ttl = checkTtl(ttlMs);
+    return this.#locked(key, 'update', async (lock): Promise<UpdateResult> => {
+      const current = await this.#read(key, 'update');
+      if (!current || isExpired(current.expiresAt, Date.now())) return { ok: false, reason: 'missing' };
+      if (current.version !== expectedVersion) return { ok: false, reason: 'conflict' };
+      const version = randomVersion();
+      await this.#write(key, version, Date.now() + ttl, value, lock);
+      return { ok: true, version };
+    });
+  }
+
+  /** Rewrites a live record with a new expiry and the same version and value. */
+  async touch(key: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs);
+    return this.#locked(key, 'touch', async (lock) => {
+      const current = await this.#read(key, 'touch');
+      if (!current || isExpired(current.expiresAt, Date.now())) return false;
+      await this.#write(key, current.version, Date.now() + ttl, current.value, lock);
+      return true;
+    });
+  }
+
+  /** Deletes the record file, if any. */
+  async destroy(key: string): Promise<void> {
+    await this.#locked(key, 'destroy', async () => {
+      await this.#unlinkRecord(this.#recordPath(key));
+    });
+  }
+
+  /**
+   * Deletes expired record files, plus temporary and lock files left behind by crashed
+   * processes. Returns how many records were removed.
+   */
+  async sweep(): Promise<number> {
+    return guard(this.name, 'sweep', async () => {
+      await this.#ensureDir();
+      const now = Date.now();
+      let removed = 0;
+      for (const name of await readdir(this.#dir)) {
+        const path = join(this.#dir, name);
+        if (name.endsWith(RECORD_SUFFIX)) {
+          const header = await this.#readHeader(path);
+          if (header && isExpired(header.expiresAt, now) && (await this.#removeIf(path, (h) => isExpired(h.expiresAt, Date.now())))) {
+            removed++;
+          }
+        } else if (name.endsWith(TEMP_SUFFIX)) {
+          await this.#removeIfOlder(path, Math.max(this.#lockTimeoutMs, 60_000));
+        } else if (name.endsWith(LOCK_SUFFIX)) {
+          await breakStaleLock(path, this.#lockTimeoutMs);
+        } else if (name.endsWith(BREAK_SUFFIX)) {
+          await this.#removeIfOlder(path, this.#lockTimeoutMs);
+        }
+      }
+      this.#count = undefined;
+      return removed;
+    });
+  }
+
+  /** Lists live keys starting with `prefix` (reads each record file's header). */
+  async *keys(prefix: string): AsyncIterable<string> {
+    const names = await guard(this.name, 'keys', async () => {
+      await this.#ensureDir();
+      return (await readdir(this.#dir)).filter((name) => name.endsWith(RECORD_SUFFIX));
+    });
+    for (const name of names) {
+      const header = await guard(this.name, 'keys', () => this.#readHeader(join(this.#dir, name)));
+      if (header && !isExpired(header.expiresAt, Date.now()) && header.key.startsWith(prefix)) yield header.key;
+    }
+  }
+
+  #recordPath(key: string): string {
+    return join(this.#dir, fileStem(key) + RECORD_SUFFIX);
+  }
+
+  #ensureDir(): Promise<void> {
+    if (!this.#ready) {
+      this.#ready = mkdir(this.#dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+      this.#ready.catch(() => {
+        this.#ready = undefined;
+      });
+    }
+    return this.#ready;
+  }
+
+  /**
+   * Runs `fn` holding `key`'s lock (in-process mutex, then the lock file), within
+   * `lockTimeoutMs` overall. Failures become `StoreError`s for `operation`.
+   */
+  async #locked<T>(key: string, operation: string, fn: (lock: FileLock) => Promise<T>): Promise<T> {
+    return guard(this.name, operation, async () => {
+      await this.#ensureDir();
+      const deadline = Date.now() + this.#lockTimeoutMs;
+      const lockPath = join(this.#dir, fileStem(key) + LOCK_SUFFIX);
+      return this.#mutex.run(key, async () => {
+        let lock: FileLock;
+        try {
+          lock = await acquireFileLock(lockPath, this.#lockTimeoutMs, deadline);
+        } catch (error) {
+          if (error instanceof LockTimeoutError) {
+            throw new StoreError(this.name, operation, error, `session is locked by another writer (waited ${this.#lockTimeoutMs} ms)`);
+          }
+          throw error;
+        }
+        try {
+          return await fn(lock);
+        } finally {
+          await lock.release();
+        }
+      }).catch(async (error: unknown) => {
+        const code = errorCode(error);
+        if (code === 'ENOENT' || code === 'ENOTDIR') await this.#checkDir(operation, error);
+        throw error;
+      });
+    });
+  }
+
+  /**
+   * The record stored under `key`, expired or not; `null` when there is no file. A missing
+   * folder is a failure, not an absent record.
+   */
+  async #read(key: string, operation: string): Promise<FileRecord | null> {
+    const path = this.#recordPath(key);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      await this.#checkDir(operation, error);
+      return null;
+    }
+    let record: FileRecord;
+    try {
+      record = decodeFileRecord(bytes);
+    } catch (error) {
+      throw new StoreError(this.name, operation, error, `${path} is damaged: ${(error as Error).message}`);
+    }
+    // Only a hashed name can hold another key (a SHA-256 collision); never return it.
+    return record.key === key ? record : null;
+  }
+
+  async #checkDir(operation: string, cause: unknown): Promise<void> {
+    let isDir = false;
+    try {
+      isDir = (await stat(this.#dir)).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) throw new StoreError(this.name, operation, cause, `the session folder ${this.#dir} is missing or not a folder`);
+  }
+
+  /** Writes the record to a temporary file, then renames it over the record file. */
+  async #write(key: string, version: string, expiresAt: number, value: Uint8Array, lock: FileLock): Promise<void> {
+    const path = this.#recordPath(key);
+    const temp = `${path}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+    const handle = await open(temp, 'wx', this.#mode);
+    try {
+      try {
+        await handle.writeFile(encodeFileRecord(key, version, expiresAt, value));
+        await handle.chmod(this.#mode);
+      } finally {
+        await handle.close();
+      }
+      if (!lock.isFresh()) throw new Error('the write took too long: its lock may have been taken over; nothing was written');
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #unlinkRecord(path: string): Promise<boolean> {
+    try {
+      await unlink(path);
+      return true;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** The header of a record file; `null` if it vanished or is not a record. */
+  async #readHeader(path: string): Promise<FileRecordHeader | null> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      let size = 512;
+      for (;;) {
+        const buffer = Buffer.alloc(size);
+        const { bytesRead } = await handle.read(buffer, 0, size, 0);
+        let header;
+        try {
+          header = decodeFileRecordHeader(buffer.subarray(0, bytesRead));
+        } catch {
+          return null;
+        }
+        if (!('needBytes' in header)) return header;
+        if (bytesRead < size || header.needBytes <= size) return null; // truncated file
+        size = header.needBytes;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Removes the record file at `path` if its lock is free and `condition` holds under it. */
+  async #removeIf(path: string, condition: (header: FileRecordHeader) => boolean): Promise<boolean> {
+    const lock = await tryFileLock(path.slice(0, -RECORD_SUFFIX.length) + LOCK_SUFFIX, this.#lockTimeoutMs);
+    if (!lock) return false;
+    try {
+      const header = await this.#readHeader(path);
+      if (!header || !condition(header)) return false;
+      return await this.#unlinkRecord(path);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async #removeIfOlder(path: string, ageMs: number): Promise<void> {
+    try {
+      if (Date.now() - (await stat(path)).mtimeMs > ageMs) await unlink(path);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+
+  /** Counts the new file and enforces `threshold`. */
+  async #afterCreate(): Promise<void> {
+    if (this.#threshold === 0) return;
+    if (this.#count !== undefined) this.#count++;
+    if (this.#count !== undefined && this.#count <= this.#threshold) return;
+    this.#pruning ??= this.#prune().finally(() => {
+      this.#pruning = undefined;
+    });
+    // The session was stored; failing to prune others must not fail its creation. The next
+    // create retries, and a broken folder surfaces in the next call anyway.
+    await this.#pruning.catch(() => undefined);
+  }
+
+  /** Removes expired files, then the least recently written, down to 90% of `threshold`. */
+  async #prune(): Promise<void> {
+    const names = (await readdir(this.#dir)).filter((name) => name.endsWith(RECORD_SUFFIX));
+    let count = names.length;
+    this.#count = count;
+    if (count <= this.#threshold) return;
+    const now = Date.now();
+    const files: { path: string; mtimeMs: number }[] = [];
+    for (const name of names) {
+      const path = join(this.#dir, name);
+      const header = await this.#readHeader(path);
+      if (header && isExpired(header.expiresAt, now)) {
+        if (await this.#removeIf(path, (h) => isExpired(h.expiresAt, Date.now()))) count--;
+        continue;
+      }
+      const info = await stat(path).catch((error: unknown) => {
+        if (errorCode(error) === 'ENOENT') return null;
+        throw error;
+      });
+      if (info) files.push({ path, mtimeMs: info.mtimeMs });
+      else count--;
+    }
+    const target = Math.floor(this.#threshold * 0.9);
+    files.sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const file of files) {
+      if (count <= target) break;
+      if (await this.#removeIfUnchanged(file.path, file.mtimeMs)) count--;
+    }
+    this.#count = count;
+  }
+
+  /** Evicts a record file unless it is locked or was rewritten since it was listed. */
+  async #removeIfUnchanged(path: string, mtimeMs: number): Promise<boolean> {
+    const lock = await tryFileLock(path.slice(0, -RECORD_SUFFIX.length) + LOCK_SUFFIX, this.#lockTimeoutMs);
+    if (!lock) return false;
+    try {
+      const now = await stat(path).catch(() => null);
+      if (!now || now.mtimeMs !== mtimeMs) return false;
+      return await this.#unlinkRecord(path);
+    } finally {
+      await lock.release();
+    }
+  }
+}

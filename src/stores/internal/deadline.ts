@@ -1,0 +1,45 @@
+import { toStoreError } from './errors.js';
+
+/** The backend did not answer in time (the `cause` of the `StoreError` a timeout throws). */
+export class OperationTimeoutError extends Error {
+  /** The limit that passed, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'OperationTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Runs `fn`, failing with a `StoreError` (cause: `OperationTimeoutError`) if it has not settled
+ * within `timeoutMs`. The signal passed to `fn` aborts at that moment, so a driver can drop a
+ * command it has not sent yet; a command already sent may still run on the server. Every
+ * failure of `fn` is also turned into a `StoreError`.
+ */
+export async function withTimeout<T>(
+  store: string,
+  operation: string,
+  timeoutMs: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = toStoreError(store, operation, new OperationTimeoutError(timeoutMs));
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    const work = fn(controller.signal);
+    // Once the deadline has passed, a late failure of `work` has nobody to report to.
+    work.catch(() => undefined);
+    return await Promise.race([work, expired]);
+  } catch (error) {
+    throw toStoreError(store, operation, error);
+  } finally {
+    clearTimeout(timer);
+  }
+}

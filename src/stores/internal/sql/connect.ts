@@ -1,0 +1,121 @@
+import type { Kysely, MysqlPool, PostgresPool, SqliteDatabase } from 'kysely';
+import { importDriver } from '../driver.js';
+import type { SessionsDatabase } from './queries.js';
+import type { KyselyExecutor, SqlDialectName } from './types.js';
+
+type KyselyModule = typeof import('kysely');
+
+/** How a `SqlStore` reaches its database (see `SqlStoreOptions`). */
+export interface SqlConnectionOptions {
+  dialect: SqlDialectName;
+  kysely?: KyselyExecutor;
+  pool?: PostgresPool | MysqlPool;
+  connection?: string | Readonly<Record<string, unknown>>;
+  database?: SqliteDatabase;
+  filename?: string;
+}
+
+/** An open connection: a query builder, what runs its queries, and how to release it. */
+export interface SqlConnection {
+  sql: KyselyModule['sql'];
+  /** Builds and compiles queries for the dialect. */
+  builder: Kysely<SessionsDatabase>;
+  /** Runs compiled queries. */
+  executor: KyselyExecutor;
+  /** Releases what was opened here; `undefined` when everything came from the caller. */
+  release?: () => Promise<void>;
+}
+
+/** Loads kysely (and the dialect's driver when the store creates the pool) and connects. */
+export async function openSqlConnection(
+  store: string,
+  operation: string,
+  options: SqlConnectionOptions,
+  timeoutMs: number,
+): Promise<SqlConnection> {
+  const kysely = await importDriver(store, operation, {
+    packageName: 'kysely',
+    versionRange: '0.28',
+    load: () => import('kysely'),
+  });
+  if (options.kysely) {
+    return { sql: kysely.sql, builder: compileOnly(kysely, options.dialect), executor: options.kysely.withoutPlugins?.() ?? options.kysely };
+  }
+  const { dialect, owned } = await createDialect(store, operation, kysely, options, timeoutMs);
+  const db = new kysely.Kysely<SessionsDatabase>({ dialect });
+  return { sql: kysely.sql, builder: db, executor: db, release: owned ? () => db.destroy() : undefined };
+}
+
+/** A Kysely that only builds and compiles queries for `dialect` (it cannot run them). */
+function compileOnly(kysely: KyselyModule, dialect: SqlDialectName): Kysely<SessionsDatabase> {
+  const parts = {
+    postgres: { Adapter: kysely.PostgresAdapter, Compiler: kysely.PostgresQueryCompiler, Introspector: kysely.PostgresIntrospector },
+    mysql: { Adapter: kysely.MysqlAdapter, Compiler: kysely.MysqlQueryCompiler, Introspector: kysely.MysqlIntrospector },
+    sqlite: { Adapter: kysely.SqliteAdapter, Compiler: kysely.SqliteQueryCompiler, Introspector: kysely.SqliteIntrospector },
+  }[dialect];
+  return new kysely.Kysely<SessionsDatabase>({
+    dialect: {
+      createAdapter: () => new parts.Adapter(),
+      createDriver: () => new kysely.DummyDriver(),
+      createIntrospector: (db) => new parts.Introspector(db),
+      createQueryCompiler: () => new parts.Compiler(),
+    },
+  });
+}
+
+function connectionConfig(connection: SqlConnectionOptions['connection'], urlKey: string): Record<string, unknown> {
+  if (connection === undefined) return {};
+  return typeof connection === 'string' ? { [urlKey]: connection } : { ...connection };
+}
+
+async function createDialect(
+  store: string,
+  operation: string,
+  kysely: KyselyModule,
+  options: SqlConnectionOptions,
+  timeoutMs: number,
+): Promise<{ dialect: InstanceType<KyselyModule['PostgresDialect' | 'MysqlDialect' | 'SqliteDialect']>; owned: boolean }> {
+  switch (options.dialect) {
+    case 'postgres': {
+      if (options.pool) return { dialect: new kysely.PostgresDialect({ pool: options.pool as PostgresPool }), owned: false };
+      const pg = await importDriver(store, operation, { packageName: 'pg', versionRange: '8', load: () => import('pg') });
+      // statement_timeout: the server cancels a statement the store has given up on (a row lock
+      // held elsewhere), instead of running it later.
+      const config = {
+        connectionTimeoutMillis: timeoutMs,
+        statement_timeout: timeoutMs,
+        ...connectionConfig(options.connection, 'connectionString'),
+      };
+      const pool = new pg.default.Pool(config);
+      // An idle connection dropped by the server: the next query reports it (as StoreError).
+      pool.on('error', () => undefined);
+      return { dialect: new kysely.PostgresDialect({ pool }), owned: true };
+    }
+    case 'mysql': {
+      if (options.pool) return { dialect: new kysely.MysqlDialect({ pool: options.pool as MysqlPool }), owned: false };
+      const mysql = await importDriver(store, operation, { packageName: 'mysql2', versionRange: '3', load: () => import('mysql2') });
+      const config = { connectTimeout: timeoutMs, ...connectionConfig(options.connection, 'uri') };
+      const pool = mysql.createPool(config);
+      // Like PostgreSQL's statement_timeout for the case that matters: a statement waiting for a
+      // row lock gives up (whole seconds, at least 1) instead of writing after the store gave up.
+      const lockWait = Math.max(1, Math.ceil(timeoutMs / 1000));
+      pool.on('connection', (connection) => {
+        connection.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`, () => undefined);
+      });
+      return { dialect: new kysely.MysqlDialect({ pool }), owned: true };
+    }
+    case 'sqlite': {
+      if (options.database) return { dialect: new kysely.SqliteDialect({ database: options.database }), owned: false };
+      const driver = await importDriver(store, operation, {
+        packageName: 'better-sqlite3',
+        versionRange: '12',
+        load: () => import('better-sqlite3'),
+      });
+      const filename = options.filename ?? ':memory:';
+      const database = new driver.default(filename, { timeout: timeoutMs });
+      // WAL: readers do not wait for a writer in another connection or process.
+      if (filename !== ':memory:' && filename !== '') database.pragma('journal_mode = WAL');
+      return { dialect: new kysely.SqliteDialect({ database }), owned: true };
+    }
+  }
+}

@@ -1,0 +1,254 @@
+import type { Collection, MongoClient } from 'mongodb';
+import { ConfigError, StoreError } from '../errors.js';
+import type { Store, StoreRecord, UpdateResult } from './store.js';
+import { withTimeout } from './internal/deadline.js';
+import { importDriver } from './internal/driver.js';
+import { prefixPattern, recordOf, sessionDocument, type SessionDocument } from './internal/mongodb/document.js';
+import { checkTtl } from './internal/ttl.js';
+import { randomVersion } from './internal/version.js';
+
+export { DriverMissingError } from './internal/driver.js';
+
+/** Options of `MongoStore`. */
+export interface MongoStoreOptions {
+  /**
+   * A connected or unconnected `MongoClient` (mongodb 6) to use; the store never closes it.
+   * Give either `client` or `url`.
+   */
+  client?: MongoClient;
+  /**
+   * Connection string for a client the store creates (and closes in `close()`), with its
+   * server-selection, connect and socket timeouts set to `timeoutMs`. Ignored when `client` is
+   * given. Default: `"mongodb://127.0.0.1:27017"`.
+   */
+  url?: string;
+  /** Database name (Flask-Session's `SESSION_MONGODB_DB`). Default: `"flask_session"`. */
+  db?: string;
+  /** Collection name (Flask-Session's `SESSION_MONGODB_COLLECT`). Default: `"sessions"`. */
+  collection?: string;
+  /**
+   * Longest time a store call may take, in milliseconds, waiting for a server included; past
+   * it the call fails with `StoreError`. Default: `2000`.
+   */
+  timeoutMs?: number;
+  /**
+   * Whether the store creates the TTL index `{ expiresAt: 1 }` (`expireAfterSeconds: 0`) on
+   * first use. Turn it off when the index is managed elsewhere or the user may not create
+   * indexes; without the index expired sessions are never deleted (call `sweep()`). Default: `true`.
+   */
+  createIndex?: boolean;
+}
+
+/** Duplicate key: the only server error code the store relies on. */
+const DUPLICATE_KEY = 11000;
+/** Rounds of insert / replace-if-expired before `create` gives up on a key. */
+const CREATE_ROUNDS = 3;
+/** Documents fetched per round trip by `keys()`. */
+const KEYS_BATCH = 500;
+
+/**
+ * Sessions in MongoDB through the official driver (mongodb 6, an optional peer dependency;
+ * imported only to create a client from `url`).
+ *
+ * One document per session, `{ _id: key, value: Binary, version, expiresAt: Date }`, with a TTL
+ * index on `expiresAt` (created on first use) through which the server deletes expired sessions
+ * in the background (mongod checks about once a minute). Until then an expired document stays,
+ * so every query also filters on `expiresAt > now`. Each call is a single-document operation,
+ * atomic on the server:
+ * - create: `insertOne`; on a duplicate key, `replaceOne` of the document only if it expired;
+ * - update: `updateOne({ _id, version, expiresAt > now })`: applies only to the expected
+ *   version of a live document, never recreates one;
+ * - touch: `updateOne({ _id, expiresAt > now }, { $set: { expiresAt } })`; destroy: `deleteOne`.
+ */
+export class MongoStore implements Store {
+  /** Always `"mongodb"`. */
+  readonly name = 'mongodb';
+  readonly #options: MongoStoreOptions;
+  readonly #timeoutMs: number;
+  readonly #dbName: string;
+  readonly #collectionName: string;
+  #opening: Promise<{ client: MongoClient; collection: Collection<SessionDocument> }> | undefined;
+  #closed = false;
+
+  /** Validates the options; nothing is sent before the first call. */
+  constructor(options: MongoStoreOptions = {}) {
+    this.#options = options;
+    if (options.client && options.url !== undefined) throw new ConfigError('url', 'give either client or url, not both');
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+    if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
+      throw new ConfigError('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+    }
+    this.#dbName = options.db ?? 'flask_session';
+    this.#collectionName = options.collection ?? 'sessions';
+    if (this.#dbName === '' || /[/\\. "$\0]/.test(this.#dbName)) throw new ConfigError('db', `"${this.#dbName}" is not a MongoDB database name`);
+    if (this.#collectionName === '' || this.#collectionName.startsWith('system.') || /[$\0]/.test(this.#collectionName)) {
+      throw new ConfigError('collection', `"${this.#collectionName}" is not a MongoDB collection name`);
+    }
+  }
+
+  /** Reads a live document. */
+  async load(key: string): Promise<StoreRecord | null> {
+    return this.#run('load', async (sessions) => {
+      const document = await sessions.findOne(
+        { _id: key, expiresAt: { $gt: new Date() } },
+        { promoteBuffers: true },
+      );
+      return document ? recordOf(document as unknown as Record<string, unknown>) : null;
+    });
+  }
+
+  /** Inserts a document, or replaces an expired one; `null` when a live one holds the key. */
+  async create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null> {
+    const ttl = checkTtl(ttlMs);
+    return this.#run('create', async (sessions) => {
+      const version = randomVersion();
+      for (let round = 0; round < CREATE_ROUNDS; round++) {
+        const now = Date.now();
+        const document = sessionDocument(key, value, version, now + ttl);
+        try {
+          await sessions.insertOne(document);
+          return version;
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+        }
+        const replaced = await sessions.replaceOne({ _id: key, expiresAt: { $lte: new Date(now) } }, document);
+        if (replaced.matchedCount === 1) return version;
+        // A live document holds the key, unless the expired one vanished in between: check.
+        if (await this.#isLive(sessions, key)) return null;
+      }
+      return null;
+    });
+  }
+
+  /** Replaces the value of a live document that still has `expectedVersion`. */
+  async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
+    const ttl = checkTtl(ttlMs);
+    return this.#run('update', async (sessions): Promise<UpdateResult> => {
+      const now = Date.now();
+      const version = randomVersion();
+      const result = await sessions.updateOne(
+        { _id: key, version: expectedVersion, expiresAt: { $gt: new Date(now) } },
+        { $set: { value, version, expiresAt: new Date(now + ttl) } },
+      );
+      if (result.matchedCount === 1) return { ok: true, version };
+      return { ok: false, reason: (await this.#isLive(sessions, key)) ? 'conflict' : 'missing' };
+    });
+  }
+
+  /** Moves the expiry of a live document; keeps its version. */
+  async touch(key: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs);
+    return this.#run('touch', async (sessions) => {
+      const now = Date.now();
+      const result = await sessions.updateOne(
+        { _id: key, expiresAt: { $gt: new Date(now) } },
+        { $set: { expiresAt: new Date(now + ttl) } },
+      );
+      return result.matchedCount === 1;
+    });
+  }
+
+  /** Deletes the document, if any. */
+  async destroy(key: string): Promise<void> {
+    await this.#run('destroy', (sessions) => sessions.deleteOne({ _id: key }));
+  }
+
+  /**
+   * Deletes every expired document now; returns how many. The TTL index does this by itself
+   * about once a minute, so calling it is optional.
+   */
+  async sweep(): Promise<number> {
+    return this.#run('sweep', async (sessions) => {
+      const result = await sessions.deleteMany({ expiresAt: { $lte: new Date() } });
+      return result.deletedCount;
+    });
+  }
+
+  /** Lists live keys starting with `prefix`, in key order, `KEYS_BATCH` documents per round trip. */
+  async *keys(prefix: string): AsyncIterable<string> {
+    const sessions = await this.#run('keys', async (collection) => collection);
+    const cursor = sessions
+      .find({ _id: { $regex: prefixPattern(prefix) }, expiresAt: { $gt: new Date() } }, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .batchSize(KEYS_BATCH);
+    try {
+      for (;;) {
+        const document = await withTimeout(this.name, 'keys', this.#timeoutMs, () => cursor.next());
+        if (!document) return;
+        if (typeof document._id === 'string' && document._id.startsWith(prefix)) yield document._id;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
+  /** Closes the client if the store created it (never a client passed in). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const opening = this.#opening;
+    this.#opening = undefined;
+    if (!opening || this.#options.client) return;
+    const opened = await opening.catch(() => undefined);
+    await opened?.client.close();
+  }
+
+  async #isLive(sessions: Collection<SessionDocument>, key: string): Promise<boolean> {
+    const live = await sessions.findOne({ _id: key, expiresAt: { $gt: new Date() } }, { projection: { _id: 1 } });
+    return live !== null;
+  }
+
+  /** Runs one store call within `timeoutMs`, every failure as `StoreError`. */
+  #run<T>(operation: string, body: (sessions: Collection<SessionDocument>) => Promise<T>): Promise<T> {
+    return withTimeout(this.name, operation, this.#timeoutMs, async () => body((await this.#open(operation)).collection));
+  }
+
+  #open(operation: string): Promise<{ client: MongoClient; collection: Collection<SessionDocument> }> {
+    if (this.#closed) return Promise.reject(new StoreError(this.name, operation, undefined, 'the store is closed'));
+    if (!this.#opening) {
+      this.#opening = this.#connect(operation);
+      // A failed start (server down, index refused) is tried again by the next call.
+      this.#opening.catch(() => {
+        this.#opening = undefined;
+      });
+    }
+    return this.#opening;
+  }
+
+  async #connect(operation: string): Promise<{ client: MongoClient; collection: Collection<SessionDocument> }> {
+    let client = this.#options.client;
+    if (!client) {
+      const mongodb = await importDriver(this.name, operation, {
+        packageName: 'mongodb',
+        versionRange: '6',
+        load: () => import('mongodb'),
+      });
+      client = new mongodb.MongoClient(this.#options.url ?? 'mongodb://127.0.0.1:27017', {
+        serverSelectionTimeoutMS: this.#timeoutMs,
+        connectTimeoutMS: this.#timeoutMs,
+        socketTimeoutMS: this.#timeoutMs,
+      });
+    }
+    const collection = client.db(this.#dbName).collection<SessionDocument>(this.#collectionName);
+    if (this.#options.createIndex ?? true) {
+      try {
+        await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+      } catch (error) {
+        if (!this.#options.client) await client.close().catch(() => undefined);
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new StoreError(
+          this.name,
+          operation,
+          error,
+          `cannot create the TTL index { expiresAt: 1 } (expireAfterSeconds 0) on ${this.#dbName}.${this.#collectionName}: ${reason}` +
+            ' (create it yourself and pass createIndex: false)',
+        );
+      }
+    }
+    return { client, collection };
+  }
+}
+
+/** Whether the driver reports a duplicate `_id` (server error 11000). */
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
+}

@@ -1,0 +1,301 @@
+import type { MysqlPool, PostgresPool, SqliteDatabase } from 'kysely';
+import { ConfigError, StoreError } from '../errors.js';
+import type { Store, StoreRecord, UpdateResult } from './store.js';
+import { withTimeout } from './internal/deadline.js';
+import { errorCode } from './internal/errors.js';
+import { checkTtl } from './internal/ttl.js';
+import { openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './internal/sql/connect.js';
+import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './internal/sql/queries.js';
+import type { KyselyExecutor, SqlDialectName } from './internal/sql/types.js';
+import { initialVersion, parseVersion } from './internal/sql/version.js';
+
+export { DriverMissingError } from './internal/driver.js';
+export type { KyselyExecutor, SqlDialectName } from './internal/sql/types.js';
+
+/** Options every dialect of `SqlStore` takes. */
+export interface SqlStoreCommonOptions {
+  /**
+   * The sessions table, `name` or `schema.name` (Flask-Session's `SESSION_SQLALCHEMY_TABLE`).
+   * Default: `"sessions"`.
+   */
+  table?: string;
+  /**
+   * Longest time a store call may take, in milliseconds, getting a connection included; past
+   * it the call fails with `StoreError`. Also the connect timeout of a pool the store creates.
+   * Default: `2000`.
+   */
+  timeoutMs?: number;
+  /**
+   * Whether the store runs `CREATE TABLE IF NOT EXISTS` (and its index) on first use. Turn it
+   * off when migrations own the schema (see docs/stores-more.md for the DDL). Default: `true`.
+   */
+  createTable?: boolean;
+  /**
+   * A `Kysely` instance (kysely 0.28) to run the queries through, instead of a pool. The store
+   * uses it without its plugins, and never destroys it.
+   */
+  kysely?: KyselyExecutor;
+}
+
+/** `SqlStore` on PostgreSQL, through node-postgres (`pg` 8). */
+export interface PostgresSqlStoreOptions extends SqlStoreCommonOptions {
+  dialect: 'postgres';
+  /** A `pg.Pool` to use; the store never ends it. */
+  pool?: PostgresPool;
+  /**
+   * For a pool the store creates (and ends in `close()`): a connection string, or `pg.Pool`
+   * options. Default: node-postgres' defaults (the `PG*` environment variables).
+   */
+  connection?: string | Readonly<Record<string, unknown>>;
+}
+
+/** `SqlStore` on MySQL or MariaDB, through mysql2 (version 3). */
+export interface MysqlSqlStoreOptions extends SqlStoreCommonOptions {
+  dialect: 'mysql';
+  /** A pool from mysql2's `createPool` (not `mysql2/promise`); the store never ends it. */
+  pool?: MysqlPool;
+  /**
+   * For a pool the store creates (and ends in `close()`): a `mysql://` URI, or mysql2 pool
+   * options. Default: mysql2's defaults (localhost:3306, user root, no database: give one).
+   */
+  connection?: string | Readonly<Record<string, unknown>>;
+}
+
+/** `SqlStore` on SQLite, through better-sqlite3 (version 12). */
+export interface SqliteSqlStoreOptions extends SqlStoreCommonOptions {
+  dialect: 'sqlite';
+  /** An open better-sqlite3 `Database`; the store never closes it. */
+  database?: SqliteDatabase;
+  /** The database file for a connection the store opens (and closes in `close()`); `":memory:"` works. */
+  filename?: string;
+}
+
+/** Options of `SqlStore`: the dialect, and how to reach the database. */
+export type SqlStoreOptions = PostgresSqlStoreOptions | MysqlSqlStoreOptions | SqliteSqlStoreOptions;
+
+const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+/** The key column is 255 wide. */
+const MAX_KEY_LENGTH = 255;
+
+interface Opened extends SqlConnection {
+  queries: SessionQueries;
+}
+
+/**
+ * Sessions in a SQL table through kysely (0.28) on PostgreSQL, MySQL / MariaDB or SQLite.
+ * kysely and the dialect's driver are optional peer dependencies, imported on first use.
+ *
+ * One row per session: `key` (primary key), `value` (bytes), `version` (BIGINT), `expires_at`
+ * (BIGINT, epoch milliseconds, indexed). Every call is a single statement, atomic in the
+ * database, so any number of processes can share the table:
+ * - create: PostgreSQL and SQLite `INSERT … ON CONFLICT (key) DO UPDATE … WHERE expires_at <= now`
+ *   (replaces only an expired row); MySQL deletes the key's row if expired, then `INSERT`s, a
+ *   duplicate key meaning a live row holds it. Either way two creates of one key: one wins.
+ * - update: `UPDATE … WHERE key = ? AND version = ? AND expires_at > now`, checking the affected
+ *   rows; it never recreates a row.
+ * - touch: `UPDATE … SET expires_at WHERE key = ? AND expires_at > now`; destroy: `DELETE`.
+ * Expired rows are invisible to every query; `sweep()` deletes them (call it now and then, e.g.
+ * from a timer or `sessionkit purge`). Times come from this process's clock.
+ */
+export class SqlStore implements Store {
+  /** `"sql (postgres)"`, `"sql (mysql)"` or `"sql (sqlite)"`. */
+  readonly name: string;
+  /** The dialect given in the options. */
+  readonly dialect: SqlDialectName;
+  readonly #options: SqlStoreOptions;
+  readonly #table: string;
+  readonly #timeoutMs: number;
+  #opening: Promise<Opened> | undefined;
+  #closed = false;
+
+  /** Validates the options; nothing is loaded or connected before the first call. */
+  constructor(options: SqlStoreOptions) {
+    const dialect = options?.dialect;
+    if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
+      throw new ConfigError('dialect', `must be "postgres", "mysql" or "sqlite", got ${JSON.stringify(dialect)}`);
+    }
+    this.dialect = dialect;
+    this.name = `sql (${dialect})`;
+    this.#options = options;
+    this.#table = options.table ?? 'sessions';
+    if (!TABLE.test(this.#table)) throw new ConfigError('table', `"${this.#table}" is not a plain table name (letters, digits, _; optionally schema.table)`);
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+    if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
+      throw new ConfigError('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+    }
+    const sources = [options.kysely, 'pool' in options ? options.pool : undefined, 'database' in options ? options.database : undefined];
+    const given = sources.filter((source) => source !== undefined).length;
+    const settings = ('connection' in options && options.connection !== undefined) || ('filename' in options && options.filename !== undefined);
+    if (given > 1 || (given === 1 && settings)) throw new ConfigError('kysely', 'give one way to reach the database: kysely, pool/database, or connection/filename');
+    if (dialect === 'sqlite' && given === 0 && !settings) throw new ConfigError('filename', 'the sqlite dialect needs a filename, a database or a kysely instance');
+  }
+
+  /** Reads a live row. */
+  async load(key: string): Promise<StoreRecord | null> {
+    return this.#run('load', async (db) => {
+      const { rows } = await db.executor.executeQuery(db.queries.load(key, Date.now()));
+      const row = rows[0];
+      return row ? recordOf(row) : null;
+    });
+  }
+
+  /** Inserts a row, or replaces an expired one; `null` when a live row holds the key. */
+  async create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null> {
+    const ttl = checkTtl(ttlMs);
+    checkKey(key);
+    return this.#run('create', async (db) => {
+      const version = initialVersion();
+      const now = Date.now();
+      if (this.dialect !== 'mysql') {
+        const result = await db.executor.executeQuery(db.queries.insertOrReplaceExpired(key, value, version, now + ttl, now));
+        return affected(result) > 0 ? String(version) : null;
+      }
+      await db.executor.executeQuery(db.queries.deleteExpired(key, now));
+      try {
+        await db.executor.executeQuery(db.queries.insert(key, value, version, now + ttl));
+        return String(version);
+      } catch (error) {
+        if (errorCode(error) === 'ER_DUP_ENTRY') return null;
+        throw error;
+      }
+    });
+  }
+
+  /** Replaces the value of a live row that still has `expectedVersion`. */
+  async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
+    const ttl = checkTtl(ttlMs);
+    const expected = parseVersion(expectedVersion);
+    return this.#run('update', async (db): Promise<UpdateResult> => {
+      const now = Date.now();
+      if (expected !== undefined) {
+        const version = expected + 1;
+        const result = await db.executor.executeQuery(db.queries.update(key, value, version, now + ttl, expected, now));
+        if (affected(result) > 0) return { ok: true, version: String(version) };
+      }
+      return { ok: false, reason: (await this.#isLive(db, key)) ? 'conflict' : 'missing' };
+    });
+  }
+
+  /** Moves the expiry of a live row; keeps its version. */
+  async touch(key: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs);
+    return this.#run('touch', async (db) => {
+      const now = Date.now();
+      const result = await db.executor.executeQuery(db.queries.touch(key, now + ttl, now));
+      if (affected(result) > 0) return true;
+      // MySQL without CLIENT_FOUND_ROWS counts only changed rows: an unchanged expiry reads as 0.
+      if (this.dialect === 'mysql') return this.#isLive(db, key);
+      return false;
+    });
+  }
+
+  /** Deletes the row, if any. */
+  async destroy(key: string): Promise<void> {
+    await this.#run('destroy', (db) => db.executor.executeQuery(db.queries.destroy(key)));
+  }
+
+  /** Deletes every expired row; returns how many. */
+  async sweep(): Promise<number> {
+    return this.#run('sweep', async (db) => affected(await db.executor.executeQuery(db.queries.sweep(Date.now()))));
+  }
+
+  /** Lists live keys starting with `prefix`, in key order, a page of rows per query. */
+  async *keys(prefix: string): AsyncIterable<string> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#run('keys', async (db) => {
+        const { rows } = await db.executor.executeQuery(db.queries.keysPage(prefix, after, Date.now()));
+        return rows.map((row) => keyText(row.key));
+      });
+      for (const key of page) if (key.startsWith(prefix)) yield key;
+      const last = page.at(-1);
+      if (last === undefined || page.length < KEYS_PAGE_SIZE) return;
+      after = last;
+    }
+  }
+
+  /** Releases a pool or database the store opened itself (never one passed in). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const opening = this.#opening;
+    this.#opening = undefined;
+    const opened = await opening?.catch(() => undefined);
+    await opened?.release?.();
+  }
+
+  async #isLive(db: Opened, key: string): Promise<boolean> {
+    const { rows } = await db.executor.executeQuery(db.queries.isLive(key, Date.now()));
+    return rows.length > 0;
+  }
+
+  /** Runs one store call within `timeoutMs`, every failure as `StoreError`. */
+  #run<T>(operation: string, body: (db: Opened) => Promise<T>): Promise<T> {
+    return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#open(operation)));
+  }
+
+  #open(operation: string): Promise<Opened> {
+    if (this.#closed) return Promise.reject(new StoreError(this.name, operation, undefined, 'the store is closed'));
+    if (!this.#opening) {
+      this.#opening = this.#connect(operation);
+      // A failed start (database down, table not creatable) is tried again by the next call.
+      this.#opening.catch(() => {
+        this.#opening = undefined;
+      });
+    }
+    return this.#opening;
+  }
+
+  async #connect(operation: string): Promise<Opened> {
+    const connection = await openSqlConnection(this.name, operation, this.#options as SqlConnectionOptions, this.#timeoutMs);
+    const queries = new SessionQueries(connection.sql, connection.builder, this.dialect, this.#table);
+    if (this.#options.createTable ?? true) {
+      try {
+        await this.#createTable(connection, queries);
+      } catch (error) {
+        await connection.release?.().catch(() => undefined);
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new StoreError(this.name, operation, error, `cannot create the table ${this.#table}: ${reason}`);
+      }
+    }
+    return { ...connection, queries };
+  }
+
+  /**
+   * Runs the `IF NOT EXISTS` DDL. Two processes creating the table at the same moment can make
+   * one fail (PostgreSQL reports a duplicate catalog entry): once the other committed, the same
+   * DDL succeeds, so one failure is retried after a pause.
+   */
+  async #createTable(connection: SqlConnection, queries: SessionQueries): Promise<void> {
+    const run = async (): Promise<void> => {
+      for (const statement of queries.schema()) await connection.executor.executeQuery(statement);
+    };
+    try {
+      await run();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await run();
+    }
+  }
+}
+
+/** Rows an UPDATE / DELETE / INSERT affected. */
+function affected(result: { numAffectedRows?: bigint }): number {
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/** A key as text: MySQL's VARBINARY column comes back as bytes. */
+function keyText(key: SessionRow['key']): string {
+  return typeof key === 'string' ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8');
+}
+
+function recordOf(row: SessionRow): StoreRecord {
+  return { value: new Uint8Array(row.value), version: String(row.version), expiresAt: Number(row.expires_at) };
+}
+
+/** Throws `RangeError` for a key the 255-wide key column cannot hold exactly. */
+function checkKey(key: string): void {
+  // VARCHAR(255) counts characters; MySQL's VARBINARY(255) counts bytes: check both.
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH || Buffer.byteLength(key) > MAX_KEY_LENGTH) {
+    throw new RangeError(`SQL session keys are 1 to ${MAX_KEY_LENGTH} bytes long, got ${Buffer.byteLength(key)}`);
+  }
+}

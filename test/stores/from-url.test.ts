@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, StoreError } from '../../src/errors.js';
+import { FileSystemStore } from '../../src/stores/filesystem.js';
+import { openStore, type OpenedStore } from '../../src/stores/from-url.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import { SqliteStore } from '../../src/stores/sqlite.js';
+import { freePort } from './support/redis-server.js';
+
+const HOUR = 3_600_000;
+const KEY = `session:sk-from-url-${randomUUID().slice(0, 8)}`;
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sessionkit-url-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Writes, reads back and deletes one record through `store`. */
+async function roundTrip(store: OpenedStore): Promise<void> {
+  const version = await store.create(KEY, new Uint8Array([1, 2, 3]), HOUR);
+  expect(version).not.toBeNull();
+  const record = await store.load(KEY);
+  expect(Array.from(record!.value)).toEqual([1, 2, 3]);
+  await store.destroy(KEY);
+}
+
+describe('openStore', () => {
+  it('opens memory://', async () => {
+    const store = await openStore('memory://?maxEntries=5');
+    expect(store).toBeInstanceOf(MemoryStore);
+    await roundTrip(store);
+    await store.close();
+  });
+
+  it('opens file:///absolute/dir', async () => {
+    const dir = join(root, 'files');
+    const store = await openStore(`${pathToFileURL(dir).href}?threshold=50`);
+    expect(store).toBeInstanceOf(FileSystemStore);
+    await roundTrip(store);
+    expect((await stat(dir)).isDirectory()).toBe(true);
+    await store.close();
+  });
+
+  it('opens sqlite:///absolute/path, sqlite:relative/path and sqlite::memory:', async () => {
+    const absolute = join(root, 'abs', 'sessions.db');
+    const store = await openStore(`sqlite://${absolute}?table=app_sessions`);
+    expect(store).toBeInstanceOf(SqliteStore);
+    await roundTrip(store);
+    await store.close();
+    expect((await stat(absolute)).isFile()).toBe(true);
+
+    const previous = process.cwd();
+    process.chdir(root);
+    try {
+      const relative = await openStore('sqlite:rel/sessions.db');
+      await roundTrip(relative);
+      await relative.close();
+      expect((await stat(join(root, 'rel', 'sessions.db'))).isFile()).toBe(true);
+    } finally {
+      process.chdir(previous);
+    }
+
+    const inMemory = await openStore('sqlite::memory:');
+    await roundTrip(inMemory);
+    await inMemory.close();
+  });
+
+  it('opens redis://host:port/db with its own client, which close() closes', async () => {
+    const store = await openStore('redis://127.0.0.1:6379/0?timeoutMs=1000');
+    expect(store).toBeInstanceOf(RedisStore);
+    await roundTrip(store);
+    await store.close();
+    await expect(store.load(KEY)).rejects.toThrow(StoreError);
+  });
+
+  it('fails with StoreError when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const error = await openStore(`redis://127.0.0.1:${port}?connectTimeoutMs=300`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).operation).toBe('connect');
+  });
+
+  it('rejects unknown schemes, listing the supported ones, and bad parameters', async () => {
+    const unknown = await openStore('mongodb://localhost/sessions').catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(ConfigError);
+    expect((unknown as ConfigError).option).toBe('url');
+    for (const scheme of ['memory://', 'file://', 'sqlite:', 'redis://']) expect((unknown as Error).message).toContain(scheme);
+
+    await expect(openStore('not a url')).rejects.toThrow(ConfigError);
+    await expect(openStore('memory://?maxEntrys=5')).rejects.toThrow(/unknown query parameter "maxEntrys"/);
+    await expect(openStore('memory://?maxEntries=lots')).rejects.toThrow(ConfigError);
+    await expect(openStore('sqlite://somehost/sessions.db')).rejects.toThrow(ConfigError);
+    await expect(openStore('sqlite:')).rejects.toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,290 @@
+import memjs from 'memjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, StoreError } from '../../src/errors.js';
+import { MemcachedStore } from '../../src/stores/memcached.js';
+import { describeStoreConformance } from './conformance.js';
+import { memcachedVersion, startMemcached } from './support/memcached.js';
+import type { ChildServer } from './support/processes.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const text = (value: Uint8Array): string => new TextDecoder().decode(value);
+const quiet = { log: () => undefined };
+
+let single: ChildServer;
+let left: ChildServer;
+let right: ChildServer;
+const address = (server: ChildServer): string => `127.0.0.1:${server.port}`;
+
+beforeAll(async () => {
+  [single, left, right] = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);
+  console.info(`memcached ${await memcachedVersion(single.port)}`);
+});
+afterAll(async () => {
+  await Promise.all([single, left, right].map((server) => server?.stop()));
+});
+
+describeStoreConformance('MemcachedStore, one server', async () => {
+  const store = new MemcachedStore({ servers: address(single) });
+  return { store, cleanup: () => store.close() };
+});
+
+describeStoreConformance('MemcachedStore, two servers', async () => {
+  const store = new MemcachedStore({ servers: `${address(left)},${address(right)}` });
+  return { store, cleanup: () => store.close() };
+});
+
+describeStoreConformance('MemcachedStore, memjs client passed in', async () => {
+  const client = memjs.Client.create(address(single), { logger: quiet });
+  const store = new MemcachedStore({ client });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      client.close();
+    },
+  };
+});
+
+/** A raw memjs client, to look at what memcached itself holds. */
+function rawClient(server: ChildServer): memjs.Client {
+  return memjs.Client.create(address(server), { logger: quiet, retries: 1 });
+}
+
+const unique = (label: string): string => `session:memcached-test-${label}-${Math.random().toString(36).slice(2)}`;
+
+describe('MemcachedStore on memcached', () => {
+  it('keeps a 40-day session (sent to memcached as an absolute Unix time)', async () => {
+    const store = new MemcachedStore({ servers: address(single) });
+    const raw = rawClient(single);
+    try {
+      for (const days of [29, 30, 31, 40, 365]) {
+        const key = unique(`days-${days}`);
+        const before = Date.now();
+        const version = await store.create(key, bytes(`${days}`), days * DAY);
+        expect(version).not.toBeNull();
+        const loaded = await store.load(key);
+        expect(loaded && text(loaded.value)).toBe(`${days}`);
+        expect(loaded!.expiresAt).toBeGreaterThanOrEqual(before + days * DAY);
+        // memcached itself still holds it (a relative 40 days would be a 1970 date: expired at once).
+        expect((await raw.get(key)).value).not.toBeNull();
+        expect(await store.touch(key, days * DAY)).toBe(true);
+        expect((await raw.get(key)).value).not.toBeNull();
+        const updated = await store.update(key, bytes('again'), version!, days * DAY);
+        expect(updated.ok).toBe(true);
+        expect((await raw.get(key)).value).not.toBeNull();
+      }
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
+  it('lets memcached itself drop the item soon after it expires', async () => {
+    const store = new MemcachedStore({ servers: address(single) });
+    const raw = rawClient(single);
+    try {
+      const key = unique('native-expiry');
+      await store.create(key, bytes('x'), 300);
+      expect((await raw.get(key)).value).not.toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(await store.load(key)).toBeNull(); // expired for the store at once…
+      const deadline = Date.now() + 4000;
+      while ((await raw.get(key)).value !== null && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await raw.get(key)).value).toBeNull(); // …and gone from memcached within ~2 s.
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
+  it('lets exactly one of many concurrent creates of a key win, also over an expired item', async () => {
+    const stores = [0, 1, 2].map(() => new MemcachedStore({ servers: address(single) }));
+    try {
+      const key = unique('create-race');
+      const attempt = (i: number): Promise<string | null> => stores[i % 3]!.create(key, bytes(`w${i}`), HOUR);
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => attempt(i)));
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect((await stores[0]!.load(key))!.version).toBe(winners[0]);
+
+      const expiring = unique('create-race-expired');
+      await stores[0]!.create(expiring, bytes('old'), 100);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const again = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => stores[i % 3]!.create(expiring, bytes(`n${i}`), HOUR)),
+      );
+      const newWinners = again.filter((r) => r !== null);
+      expect(newWinners).toHaveLength(1);
+      const loaded = await stores[1]!.load(expiring);
+      expect(loaded!.version).toBe(newWinners[0]);
+      expect(text(loaded!.value)).toBe(`n${again.indexOf(newWinners[0]!)}`);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('does not mistake an item written by something else for a session', async () => {
+    const store = new MemcachedStore({ servers: address(single) });
+    const raw = rawClient(single);
+    try {
+      const key = unique('foreign');
+      await raw.set(key, 'not a session', { expires: 60 });
+      await expect(store.load(key)).rejects.toBeInstanceOf(StoreError);
+      await expect(store.update(key, bytes('x'), 'v', HOUR)).rejects.toBeInstanceOf(StoreError);
+      await store.destroy(key);
+      expect(await store.load(key)).toBeNull();
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
+  it('fails a value larger than memcached takes with StoreError, and stays usable', async () => {
+    const store = new MemcachedStore({ servers: address(single) });
+    try {
+      const key = unique('too-large');
+      const error = await store.create(key, new Uint8Array(2 * 1024 * 1024), HOUR).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).message).toMatch(/too large/);
+      expect(await store.create(key, bytes('small'), HOUR)).not.toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('checks keys and options', async () => {
+    const store = new MemcachedStore({ servers: address(single) });
+    await expect(store.load('k'.repeat(251))).rejects.toBeInstanceOf(RangeError);
+    await expect(store.load('')).rejects.toBeInstanceOf(RangeError);
+    await expect(store.create('k', bytes('x'), 0)).rejects.toBeInstanceOf(RangeError);
+    await store.close();
+    await expect(store.load('k')).rejects.toBeInstanceOf(StoreError);
+    expect(() => new MemcachedStore({ timeoutMs: 0 })).toThrow(ConfigError);
+    expect(() => new MemcachedStore({ servers: ' ' })).toThrow(ConfigError);
+    const failover = memjs.Client.create(address(single), { failover: true, logger: quiet });
+    expect(() => new MemcachedStore({ client: failover })).toThrow(ConfigError);
+    failover.close();
+  });
+
+  it('never closes a client passed in', async () => {
+    const client = memjs.Client.create(address(single), { logger: quiet });
+    try {
+      const store = new MemcachedStore({ client });
+      const key = unique('own-client');
+      await store.create(key, bytes('x'), HOUR);
+      await store.close();
+      expect((await client.get(key)).value).not.toBeNull();
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('MemcachedStore during outages', () => {
+  it('fails with StoreError at once when nothing listens', async () => {
+    const server = await startMemcached();
+    const port = server.port;
+    await server.stop();
+    const store = new MemcachedStore({ servers: `127.0.0.1:${port}`, timeoutMs: 1000 });
+    try {
+      for (const call of [
+        () => store.load('session:x'),
+        () => store.create('session:x', bytes('x'), HOUR),
+        () => store.update('session:x', bytes('x'), 'v', HOUR),
+        () => store.touch('session:x', HOUR),
+        () => store.destroy('session:x'),
+      ]) {
+        const started = Date.now();
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        expect(Date.now() - started).toBeLessThan(1500);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails with StoreError within timeoutMs when the server hangs, and recovers after', async () => {
+    const server = await startMemcached();
+    const store = new MemcachedStore({ servers: address(server), timeoutMs: 500 });
+    try {
+      const key = unique('hang');
+      const version = (await store.create(key, bytes('before'), HOUR))!;
+      server.pause();
+      for (const call of [
+        () => store.load(key),
+        () => store.update(key, bytes('during'), version, HOUR),
+        () => store.touch(key, HOUR),
+      ]) {
+        const started = Date.now();
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        const elapsed = Date.now() - started;
+        expect(elapsed).toBeGreaterThanOrEqual(450);
+        expect(elapsed).toBeLessThan(1200);
+      }
+      server.resume();
+      // The update may or may not have reached the server before it froze; whichever it was,
+      // the record is one of the two writes, never lost or mixed.
+      let loaded = null;
+      for (let i = 0; i < 20 && loaded === null; i++) loaded = await store.load(key).catch(() => null);
+      expect(['before', 'during']).toContain(text(loaded!.value));
+    } finally {
+      server.resume();
+      await store.close();
+      await server.stop();
+    }
+  });
+
+  it('with two servers, an outage of one fails its keys with StoreError and leaves the other’s intact', async () => {
+    const a = await startMemcached();
+    const b = await startMemcached();
+    const servers = `${address(a)},${address(b)}`;
+    const store = new MemcachedStore({ servers, timeoutMs: 1000 });
+    const rawA = rawClient(a);
+    try {
+      const keys = Array.from({ length: 40 }, (_, i) => unique(`spread-${i}`));
+      const versions = new Map<string, string>();
+      for (const key of keys) versions.set(key, (await store.create(key, bytes(key), HOUR))!);
+      // memjs' hash put keys on both servers.
+      const onA = new Set<string>();
+      for (const key of keys) if ((await rawA.get(key)).value !== null) onA.add(key);
+      expect(onA.size).toBeGreaterThan(0);
+      expect(onA.size).toBeLessThan(keys.length);
+
+      await b.stop();
+      for (const key of keys) {
+        if (onA.has(key)) {
+          const loaded = await store.load(key);
+          expect(text(loaded!.value)).toBe(key);
+          expect(loaded!.version).toBe(versions.get(key));
+          const updated = await store.update(key, bytes(`${key}!`), versions.get(key)!, HOUR);
+          expect(updated.ok).toBe(true);
+        } else {
+          for (const call of [
+            () => store.load(key),
+            () => store.create(key, bytes('other'), HOUR),
+            () => store.update(key, bytes('other'), versions.get(key)!, HOUR),
+            () => store.touch(key, HOUR),
+            () => store.destroy(key),
+          ]) {
+            const started = Date.now();
+            await expect(call()).rejects.toBeInstanceOf(StoreError);
+            expect(Date.now() - started).toBeLessThan(1500);
+          }
+        }
+      }
+      // Nothing of b's moved to a.
+      for (const key of keys) if (!onA.has(key)) expect((await rawA.get(key)).value).toBeNull();
+    } finally {
+      rawA.close();
+      await store.close();
+      await a.stop();
+      await b.stop();
+    }
+  });
+});

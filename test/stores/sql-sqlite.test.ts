@@ -1,0 +1,46 @@
+/** SqlStore's sqlite dialect on a database file through better-sqlite3. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { SqlStore, type SqlStoreOptions } from '../../src/stores/sql.js';
+import { describeSqlStore } from './support/sql.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sessionkit-sql-'));
+const filename = join(dir, 'sessions.sqlite');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeSqlStore('sqlite', {
+  options: (table) => ({ dialect: 'sqlite', filename, table }),
+  withPool(table) {
+    const database = new Database(filename, { timeout: 5000 });
+    return { options: { dialect: 'sqlite', database, table }, release: async () => void database.close() };
+  },
+  dialect: () => new SqliteDialect({ database: new Database(filename, { timeout: 5000 }) }),
+  unreachable: async () => ({ dialect: 'sqlite', filename: join(dir, 'missing-folder', 'sessions.sqlite') }),
+  qualified: {
+    table: 'main.sessions_qualified',
+    setUp: async () => {},
+    tearDown: async () => {},
+  },
+});
+
+describe('SqlStore options', () => {
+  it('refuses invalid or contradictory options with ConfigError', () => {
+    const invalid: unknown[] = [
+      { dialect: 'oracle', filename },
+      { dialect: 'sqlite', filename, table: 'sessions; drop table x' },
+      { dialect: 'sqlite', filename, table: 'a.b.c' },
+      { dialect: 'sqlite', filename, timeoutMs: 0 },
+      { dialect: 'sqlite' },
+      { dialect: 'sqlite', filename, database: new Database(':memory:') },
+      { dialect: 'postgres', connection: 'postgres://x', pool: { connect: async () => ({}), end: async () => {} } },
+    ];
+    for (const options of invalid) expect(() => new SqlStore(options as SqlStoreOptions), JSON.stringify(options)).toThrow(ConfigError);
+    expect(new SqlStore({ dialect: 'postgres' }).name).toBe('sql (postgres)');
+    expect(new SqlStore({ dialect: 'mysql', table: 'app.sessions' }).dialect).toBe('mysql');
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { Session, SessionNotLoadedError, Tuple } from '../../src/index.js';
+
+const fingerprint = (value: unknown) => JSON.stringify(value);
+
+describe('Session', () => {
+  it('behaves like a dict and tracks accessed/modified', () => {
+    const s = new Session<{ user?: string; n?: number }>({ data: { user: 'alice' } });
+    expect(s.accessed).toBe(false);
+    expect(s.modified).toBe(false);
+    expect(s.get('user')).toBe('alice');
+    expect(s.accessed).toBe(true);
+    expect(s.modified).toBe(false);
+    s.set('n', 1);
+    expect(s.modified).toBe(true);
+    expect(s.has('n')).toBe(true);
+    expect(s.keys().sort()).toEqual(['n', 'user']);
+    expect(s.pop('n')).toBe(1);
+    expect(s.has('n')).toBe(false);
+    expect(s.get('n', 5)).toBe(5);
+    expect(s.delete('user')).toBe(true);
+    expect(s.delete('user')).toBe(false);
+    expect(s.size).toBe(0);
+  });
+
+  it('setting undefined deletes the key', () => {
+    const s = new Session<{ a?: number }>({ data: { a: 1 } });
+    s.set('a', undefined);
+    expect(s.has('a')).toBe(false);
+    expect(s.changedKeys()).toEqual(new Set(['a']));
+  });
+
+  it('stores permanent as _permanent like Flask', () => {
+    const s = new Session({ data: {} });
+    expect(s.permanent).toBe(false);
+    s.permanent = true;
+    expect(s.snapshotData()).toEqual({ _permanent: true });
+    s.permanent = false;
+    expect(s.snapshotData()).toEqual({});
+    expect(s.changedKeys()).toEqual(new Set(['_permanent']));
+  });
+
+  it('stores flashes as a list of (category, message) tuples and consumes them', () => {
+    const s = new Session({ data: {} });
+    s.flash('Saved');
+    s.flash('Careful', 'warning');
+    const stored = s.snapshotData()._flashes as unknown[];
+    expect(stored).toHaveLength(2);
+    expect(stored[0]).toBeInstanceOf(Tuple);
+    expect([...(stored[0] as Tuple)]).toEqual(['message', 'Saved']);
+    expect(s.consumeFlashes({ categories: ['warning'] })).toEqual([{ category: 'warning', message: 'Careful' }]);
+    expect(s.peekFlashes()).toEqual([{ category: 'message', message: 'Saved' }]);
+    expect(s.consumeFlashes()).toEqual([{ category: 'message', message: 'Saved' }]);
+    expect(s.has('_flashes')).toBe(false);
+    expect(s.consumeFlashes()).toEqual([]);
+  });
+
+  it('detects in-place changes of values read from it, and only those', () => {
+    const s = new Session<{ cart?: number[]; other?: { a: number } }>({ data: { cart: [1], other: { a: 1 } }, backend: { fingerprint } });
+    s.get('cart')!.push(2);
+    s.get('other');
+    expect(s.modified).toBe(false);
+    expect(s.needsSave()).toBe(true);
+    expect(s.changedKeys()).toEqual(new Set(['cart']));
+  });
+
+  it('does not report a change when a read value was left alone', () => {
+    const s = new Session<{ cart?: number[] }>({ data: { cart: [1] }, backend: { fingerprint } });
+    expect(s.get('cart')).toEqual([1]);
+    expect(s.needsSave()).toBe(false);
+  });
+
+  it('serializes nothing when the session is never read', () => {
+    let calls = 0;
+    const s = new Session({ data: { cart: [1] }, backend: { fingerprint: (v) => (calls++, fingerprint(v)) } });
+    expect(s.needsSave()).toBe(false);
+    s.set('x', 1);
+    expect(s.needsSave()).toBe(true);
+    expect(calls).toBe(0);
+  });
+
+  it('keeps __proto__ as plain data', () => {
+    const data = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const s = new Session({ data });
+    expect(s.has('__proto__')).toBe(true);
+    const copy = s.toObject() as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('clear() empties and marks modified; destroy() empties and can be written again', () => {
+    const s = new Session({ data: { a: 1, b: 2 } });
+    s.clear();
+    expect(s.size).toBe(0);
+    expect(s.cleared).toBe(true);
+    expect(s.changedKeys()).toEqual(new Set(['a', 'b']));
+    const d = new Session({ data: { a: 1 } });
+    d.destroy();
+    expect(d.destroyed).toBe(true);
+    expect(d.size).toBe(0);
+    d.flash('Logged out');
+    expect(d.peekFlashes()).toEqual([{ category: 'message', message: 'Logged out' }]);
+  });
+
+  it('loads lazily from a synchronous source, once', () => {
+    let loads = 0;
+    const s = new Session({ backend: { loadSync: () => (loads++, { a: 1 }) } });
+    expect(s.loaded).toBe(false);
+    expect(loads).toBe(0);
+    expect(s.get('a')).toBe(1);
+    expect(s.get('a')).toBe(1);
+    expect(loads).toBe(1);
+  });
+
+  it('an async source must be loaded before use', async () => {
+    const s = new Session({ backend: { loadAsync: async () => ({ a: 1 }) } });
+    expect(() => s.get('a')).toThrow(SessionNotLoadedError);
+    const [first, second] = await Promise.all([s.load(), s.load()]);
+    expect(first).toBe(s);
+    expect(second).toBe(s);
+    expect(s.get('a')).toBe(1);
+  });
+
+  it('a failed async load can be retried', async () => {
+    let attempt = 0;
+    const s = new Session({
+      backend: {
+        loadAsync: async () => {
+          if (attempt++ === 0) throw new Error('down');
+          return { a: 2 };
+        },
+      },
+    });
+    await expect(s.load()).rejects.toThrow('down');
+    expect(s.loaded).toBe(false);
+    await s.load();
+    expect(s.get('a')).toBe(2);
+  });
+
+  it('setDefault and update work like dict.setdefault / dict.update', () => {
+    const s = new Session<{ a?: number; b?: number }>({ data: { a: 1 } });
+    expect(s.setDefault('a', 9)).toBe(1);
+    expect(s.setDefault('b', 2)).toBe(2);
+    s.update({ a: 3 });
+    expect(s.toObject()).toEqual({ a: 3, b: 2 });
+  });
+});

@@ -1,0 +1,33 @@
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+/** Every module under these folders is its own public entry point (a subpath export). */
+function entriesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+      .map((f) => `${dir}/${f}`);
+  } catch {
+    return [];
+  }
+}
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'cli/index': 'src/cli/index.ts',
+    ...Object.fromEntries(
+      [...entriesIn('src/stores'), ...entriesIn('src/adapters')].map((f) => [
+        f.replace(/^src\//, '').replace(/\.ts$/, ''),
+        f,
+      ]),
+    ),
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  splitting: true,
+  shims: true,
+});
