@@ -1,4 +1,5 @@
 import { SessionNotLoadedError } from './errors.js';
+import { setOwn } from './serialization/value-kinds.js';
 import { Tuple } from './serialization/values.js';
 
 /** The shape of a session's data when no type is given: string keys, any serializable value. */
@@ -245,7 +246,7 @@ export class Session<T extends object = SessionData> {
   /** A shallow copy of the data as a plain object (safe for keys like `__proto__`). */
   toObject(): Partial<T> {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of this.entries()) defineData(out, key, value);
+    for (const [key, value] of this.entries()) setOwn(out, key, value);
     return out as Partial<T>;
   }
 
@@ -378,7 +379,7 @@ export class Session<T extends object = SessionData> {
   /** The data as a plain object without marking anything. For interfaces (serialization). */
   snapshotData(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    if (this.#data) for (const [key, value] of this.#data) defineData(out, key, value);
+    if (this.#data) for (const [key, value] of this.#data) setOwn(out, key, value);
     return out;
   }
 
@@ -428,10 +429,6 @@ function toMap(data: Record<string, unknown>): Map<string, unknown> {
   return map;
 }
 
-/** Assigns without ever invoking a setter, so a key named `__proto__` stays plain data. */
-function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 function toFlashMessage(entry: unknown): FlashMessage {
   if (Array.isArray(entry) && entry.length === 2) {

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_PERMANENT_LIFETIME } from '../config.js';
 import { canonicalPythonJson, TaggedJSONSerializer } from '../serialization/index.js';
+import { isSessionData } from '../serialization/value-kinds.js';
 import { BadPayload, SignatureExpired, URLSafeTimedSerializer, type Digest, type KeyDerivation } from '../signing/index.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
@@ -95,14 +96,19 @@ export function decodeCommand(args: string[], io: CliIo): number {
     io.stderr(`${describeRejection(error)}\n`);
     return EXIT.rejected;
   }
+  let data: unknown;
   try {
-    new TaggedJSONSerializer().loads(text);
-    io.stdout(`${canonicalPythonJson(text)}\n`);
-    return EXIT.ok;
+    data = new TaggedJSONSerializer().loads(text);
   } catch (error) {
     io.stderr(`malformed: the signed payload is not valid tagged JSON (${(error as Error).message})\n`);
     return EXIT.rejected;
   }
+  if (!isSessionData(data)) {
+    io.stderr('malformed: the signed payload is not a session (a JSON object)\n');
+    return EXIT.rejected;
+  }
+  io.stdout(`${canonicalPythonJson(text)}\n`);
+  return EXIT.ok;
 }
 
 /** One line saying why a cookie was refused: bad signature, expired or malformed. */
@@ -135,7 +141,7 @@ export function signCommand(args: string[], io: CliIo): number {
   try {
     text = canonicalPythonJson(positionals[0]!);
     const data = new TaggedJSONSerializer().loads(text);
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('a session is a JSON object');
+    if (!isSessionData(data)) throw new Error('a session is a JSON object');
   } catch (error) {
     throw new UsageError(`<tagged-json> is not valid session data: ${(error as Error).message}`);
   }

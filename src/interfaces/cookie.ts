@@ -12,6 +12,7 @@ import { readCookie, serializeCookie, serializeCookieDeletion } from '../cookies
 import { cookieAttributes, decideCookieAction, expirationTime } from '../decisions.js';
 import { ConfigError, CookieTooLargeError } from '../errors.js';
 import { TaggedJSONSerializer } from '../serialization/index.js';
+import { isSessionData } from '../serialization/value-kinds.js';
 import { Session } from '../session.js';
 import { URLSafeTimedSerializer, type Digest, type KeyDerivation, type Secret } from '../signing/index.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
@@ -184,15 +185,9 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
   decode(value: string): Record<string, unknown> | null {
     try {
       const data = this.#serializer.loads(value, { maxAge: this.settings.permanentLifetime });
-      return isPlainRecord(data) ? data : null;
+      return isSessionData(data) ? data : null;
     } catch {
       return null;
     }
   }
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

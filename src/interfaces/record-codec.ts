@@ -1,4 +1,5 @@
 import { TaggedJSONSerializer } from '../serialization/index.js';
+import { isSessionData } from '../serialization/value-kinds.js';
 
 /** What a stored record holds besides the data. */
 export interface RecordMeta {
@@ -45,7 +46,7 @@ export class TaggedJsonRecordCodec implements RecordCodec {
     } catch (error) {
       throw new RecordFormatError(`not a ${this.name} session record: ${(error as Error).message}`);
     }
-    if (!isRecord(envelope) || !isRecord(envelope.d)) throw new RecordFormatError(`not a ${this.name} session record`);
+    if (!isSessionData(envelope) || !isSessionData(envelope.d)) throw new RecordFormatError(`not a ${this.name} session record`);
     const createdAt = typeof envelope.c === 'number' ? envelope.c : undefined;
     return { data: envelope.d, meta: createdAt === undefined ? {} : { createdAt } };
   }
@@ -53,8 +54,4 @@ export class TaggedJsonRecordCodec implements RecordCodec {
   fingerprint(value: unknown): string {
     return this.#json.dumps(value);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

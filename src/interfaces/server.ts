@@ -10,6 +10,7 @@ import {
 import { readCookie, serializeCookie, serializeCookieDeletion } from '../cookies.js';
 import { cookieAttributes, expirationTime } from '../decisions.js';
 import { ConfigError, SessionKitError } from '../errors.js';
+import { setOwn } from '../serialization/value-kinds.js';
 import { PERMANENT_KEY, Session } from '../session.js';
 import { Signer, type Secret } from '../signing/index.js';
 import type { Store, StoreRecord } from '../stores/store.js';
@@ -159,18 +160,18 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
 
   /**
    * Starts the session of a request. Does no I/O: the store is read by `await session.load()`
-   * (the adapters call it before the handler unless told to be lazy).
+   * (the adapters call it before the handler unless told to be lazy). Without a valid id in the
+   * cookie the session is new, empty and already loaded.
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
     const requestedId = this.#idFromCookie(readCookie(cookieHeader, this.settings.cookieName));
     const state: ServerState = { requestedId, record: undefined, createdAt: 0 };
-    const session: Session<T> = new Session<T>({
-      isNew: requestedId === undefined,
-      backend: {
-        loadAsync: () => this.#load(session, state),
-        fingerprint: (value) => this.#codec.fingerprint(value),
-      },
-    });
+    const fingerprint = (value: unknown) => this.#codec.fingerprint(value);
+    // Without a valid id there is nothing to read: the session starts loaded and empty.
+    const session: Session<T> =
+      requestedId === undefined
+        ? new Session<T>({ data: {}, isNew: true, backend: { fingerprint } })
+        : new Session<T>({ isNew: false, backend: { loadAsync: () => this.#load(session, state), fingerprint } });
     this.#state.set(session, state);
     return session;
   }
@@ -364,14 +365,11 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
 /** `base` (what another request stored) with this request's changed keys applied on top. */
 function mergeChanges(base: Record<string, unknown>, mine: Record<string, unknown>, changed: ReadonlySet<string>): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
-  for (const k of Object.keys(base)) if (!changed.has(k)) define(merged, k, base[k]);
-  for (const k of changed) if (Object.hasOwn(mine, k)) define(merged, k, mine[k]);
+  for (const k of Object.keys(base)) if (!changed.has(k)) setOwn(merged, k, base[k]);
+  for (const k of changed) if (Object.hasOwn(mine, k)) setOwn(merged, k, mine[k]);
   return merged;
 }
 
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

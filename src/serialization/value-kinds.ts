@@ -8,6 +8,11 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Whether a decoded value can be session data: a dict (plain object), not a list or tagged value. */
+export function isSessionData(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && isPlainObject(value);
+}
+
 /** Names a value's type for error messages: `Map`, `function`, `undefined`, `symbol`… */
 export function describeType(value: unknown): string {
   if (value === null) return 'null';

@@ -564,31 +564,51 @@ class Deflater {
 
   /** zlib's compress_block: the symbols with the given codes, then END_BLOCK. */
   compressBlock(lLen: Uint8Array, lCode: Uint16Array, dLen: Uint8Array, dCodes: Uint16Array): void {
-    const symDist = this.symDist;
-    const symLc = this.symLc;
-    for (let i = 0; i < this.symCount; i++) {
+    const { symDist, symLc, out, symCount } = this;
+    // The bit buffer lives in locals here (the hot loop); at most 7 bits are pending between
+    // writes, so 7 + 15 + 5 + 15 + 13 bits never overflow 32.
+    let pos = this.outPos;
+    let buf = this.bitBuf;
+    let count = this.bitCount;
+    for (let i = 0; i < symCount; i++) {
       let dist = symDist[i]!;
-      let lc = symLc[i]!;
+      const lc = symLc[i]!;
       if (dist === 0) {
-        this.sendBits(lCode[lc]!, lLen[lc]!);
-        continue;
+        buf |= lCode[lc]! << count;
+        count += lLen[lc]!;
+      } else {
+        let code = lengthCode[lc]!;
+        buf |= lCode[code + LITERALS + 1]! << count;
+        count += lLen[code + LITERALS + 1]!;
+        let extra = EXTRA_LBITS[code]!;
+        if (extra !== 0) {
+          buf |= (lc - baseLength[code]!) << count;
+          count += extra;
+        }
+        while (count >= 8) {
+          out[pos++] = buf & 0xff;
+          buf >>>= 8;
+          count -= 8;
+        }
+        dist--;
+        code = dCode(dist);
+        buf |= dCodes[code]! << count;
+        count += dLen[code]!;
+        extra = EXTRA_DBITS[code]!;
+        if (extra !== 0) {
+          buf |= (dist - baseDist[code]!) << count;
+          count += extra;
+        }
       }
-      let code = lengthCode[lc]!;
-      this.sendBits(lCode[code + LITERALS + 1]!, lLen[code + LITERALS + 1]!);
-      let extra = EXTRA_LBITS[code]!;
-      if (extra !== 0) {
-        lc -= baseLength[code]!;
-        this.sendBits(lc, extra);
-      }
-      dist--;
-      code = dCode(dist);
-      this.sendBits(dCodes[code]!, dLen[code]!);
-      extra = EXTRA_DBITS[code]!;
-      if (extra !== 0) {
-        dist -= baseDist[code]!;
-        this.sendBits(dist, extra);
+      while (count >= 8) {
+        out[pos++] = buf & 0xff;
+        buf >>>= 8;
+        count -= 8;
       }
     }
+    this.outPos = pos;
+    this.bitBuf = buf;
+    this.bitCount = count;
     this.sendBits(lCode[END_BLOCK]!, lLen[END_BLOCK]!);
   }
 

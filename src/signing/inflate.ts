@@ -23,6 +23,7 @@ const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2
 class Huffman {
   readonly count = new Uint16Array(MAX_BITS + 1);
   readonly symbol: Uint16Array;
+  readonly #offsets = new Uint16Array(MAX_BITS + 1);
   constructor(size: number) {
     this.symbol = new Uint16Array(size);
   }
@@ -45,7 +46,8 @@ class Huffman {
       if (left < 0) return false;
     }
     if (left > 0 && (!allowSingle || max !== 1)) return false;
-    const offs = new Uint16Array(MAX_BITS + 1);
+    const offs = this.#offsets;
+    offs[1] = 0;
     for (let len = 1; len < MAX_BITS; len++) offs[len + 1] = offs[len]! + count[len]!;
     for (let i = 0; i < n; i++) {
       const len = lengths[offset + i]!;
@@ -56,28 +58,37 @@ class Huffman {
   }
 }
 
-const fixedLengths = new Uint8Array(288 + 30);
+// The fixed codes (RFC 1951 §3.2.6), including the never-valid symbols 286-287 and 30-31.
+const fixedLengths = new Uint8Array(288 + 32);
 fixedLengths.fill(8, 0, 144);
 fixedLengths.fill(9, 144, 256);
 fixedLengths.fill(7, 256, 280);
 fixedLengths.fill(8, 280, 288);
-fixedLengths.fill(5, 288, 318);
+fixedLengths.fill(5, 288, 320);
 const fixedLit = new Huffman(288);
-const fixedDist = new Huffman(30);
-fixedLit.build(fixedLengths, 0, 288, true);
-fixedDist.build(fixedLengths, 288, 30, true);
+const fixedDist = new Huffman(32);
+if (!fixedLit.build(fixedLengths, 0, 288, false) || !fixedDist.build(fixedLengths, 288, 32, false)) {
+  throw new Error('the fixed Huffman codes are complete');
+}
+
+const EMPTY = new Uint8Array(0);
 
 function fail(reason: string): never {
   throw new BadData(`Invalid zlib data: ${reason}`);
 }
 
+/** Output buffers up to this size are kept for the next call. */
+const KEEP_SCRATCH = 64 * 1024;
+
 /** Decoder state for one stream; reused (decompression is synchronous and not re-entrant). */
 class Inflater {
-  input: Uint8Array = new Uint8Array(0);
+  input: Uint8Array = EMPTY;
   pos = 0;
+  /** Up to 32 buffered input bits, least significant first. */
   bitBuf = 0;
   bitCount = 0;
-  out: Uint8Array = new Uint8Array(0);
+  scratch: Uint8Array = new Uint8Array(4096);
+  out: Uint8Array = EMPTY;
   outLen = 0;
   maxOut = 0;
   readonly lengths = new Uint8Array(286 + 30);
@@ -85,33 +96,56 @@ class Inflater {
   readonly dynDist = new Huffman(30);
   readonly codeLengths = new Huffman(19);
 
-  bits(need: number): number {
+  /** Buffers input bytes while at least 8 bits of room are left. */
+  refill(): void {
+    const input = this.input;
+    let pos = this.pos;
     let buf = this.bitBuf;
     let count = this.bitCount;
-    while (count < need) {
-      if (this.pos >= this.input.length) fail('incomplete or truncated stream');
-      buf |= this.input[this.pos++]! << count;
+    while (count <= 24 && pos < input.length) {
+      buf |= input[pos++]! << count;
       count += 8;
     }
+    this.pos = pos;
+    this.bitBuf = buf;
+    this.bitCount = count;
+  }
+
+  bits(need: number): number {
+    if (this.bitCount < need) {
+      this.refill();
+      if (this.bitCount < need) fail('incomplete or truncated stream');
+    }
+    const buf = this.bitBuf;
     this.bitBuf = buf >>> need;
-    this.bitCount = count - need;
+    this.bitCount -= need;
     return buf & ((1 << need) - 1);
   }
 
+  /** Decodes one symbol, reading the code bit by bit from the buffered bits (canonical order). */
   decode(h: Huffman): number {
+    if (this.bitCount < MAX_BITS) this.refill();
     const count = h.count;
+    const buf = this.bitBuf;
+    let rest = buf;
     let code = 0;
     let first = 0;
     let index = 0;
     for (let len = 1; len <= MAX_BITS; len++) {
-      code |= this.bits(1);
+      code |= rest & 1;
+      rest >>>= 1;
       const n = count[len]!;
-      if (code - n < first) return h.symbol[index + (code - first)]!;
+      if (code - n < first) {
+        if (len > this.bitCount) fail('incomplete or truncated stream');
+        this.bitBuf = buf >>> len;
+        this.bitCount -= len;
+        return h.symbol[index + (code - first)]!;
+      }
       index += n;
       first = (first + n) << 1;
       code <<= 1;
     }
-    return fail('invalid code');
+    return fail(this.bitCount < MAX_BITS ? 'incomplete or truncated stream' : 'invalid code');
   }
 
   /** Makes room for `n` more output bytes, or throws RangeError past the limit. */
@@ -127,20 +161,26 @@ class Inflater {
     }
   }
 
+  /** Bytes of input not consumed yet: buffered whole bytes go back. */
+  unreadPosition(): number {
+    return this.pos - (this.bitCount >>> 3);
+  }
+
   stored(): void {
+    const input = this.input;
+    let at = this.unreadPosition();
     this.bitBuf = 0;
     this.bitCount = 0;
-    const input = this.input;
-    if (this.pos + 4 > input.length) fail('incomplete or truncated stream');
-    const len = input[this.pos]! | (input[this.pos + 1]! << 8);
-    const nlen = input[this.pos + 2]! | (input[this.pos + 3]! << 8);
+    if (at + 4 > input.length) fail('incomplete or truncated stream');
+    const len = input[at]! | (input[at + 1]! << 8);
+    const nlen = input[at + 2]! | (input[at + 3]! << 8);
     if (len !== (~nlen & 0xffff)) fail('invalid stored block lengths');
-    this.pos += 4;
-    if (this.pos + len > input.length) fail('incomplete or truncated stream');
+    at += 4;
+    if (at + len > input.length) fail('incomplete or truncated stream');
     this.reserve(len);
-    this.out.set(input.subarray(this.pos, this.pos + len), this.outLen);
+    this.out.set(input.subarray(at, at + len), this.outLen);
     this.outLen += len;
-    this.pos += len;
+    this.pos = at + len;
   }
 
   codes(lit: Huffman, dist: Huffman): void {
@@ -163,7 +203,8 @@ class Inflater {
       const out = this.out;
       let from = this.outLen - distance;
       let to = this.outLen;
-      for (let i = 0; i < length; i++) out[to++] = out[from++]!;
+      const end = to + length;
+      while (to < end) out[to++] = out[from++]!;
       this.outLen = to;
     }
   }
@@ -202,13 +243,6 @@ class Inflater {
   }
 
   run(data: Uint8Array, maxOut: number): Uint8Array {
-    this.input = data;
-    this.pos = 2;
-    this.bitBuf = 0;
-    this.bitCount = 0;
-    this.maxOut = maxOut;
-    this.out = new Uint8Array(Math.min(maxOut, Math.max(64, data.length * 4)));
-    this.outLen = 0;
     if (data.length < 2) fail('incomplete or truncated stream');
     const cmf = data[0]!;
     const flg = data[1]!;
@@ -216,6 +250,13 @@ class Inflater {
     if ((cmf & 0x0f) !== 8) fail('unknown compression method');
     if (cmf >>> 4 > 7) fail('invalid window size');
     if (flg & 0x20) fail('a preset dictionary is needed');
+    this.input = data;
+    this.pos = 2;
+    this.bitBuf = 0;
+    this.bitCount = 0;
+    this.maxOut = maxOut;
+    this.out = this.scratch.length <= maxOut ? this.scratch : new Uint8Array(maxOut);
+    this.outLen = 0;
     try {
       let last = 0;
       do {
@@ -227,24 +268,25 @@ class Inflater {
         else fail('invalid block type');
       } while (!last);
       // The Adler-32 trailer starts at the next byte boundary.
-      const at = this.pos;
+      const at = this.unreadPosition();
       if (at + 4 > data.length) fail('incomplete or truncated stream');
       const expected = ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
       if (adler32(this.out, this.outLen) !== expected) fail('incorrect data check');
       return this.out.subarray(0, this.outLen);
     } finally {
+      if (this.out.length <= KEEP_SCRATCH && this.out.length > this.scratch.length) this.scratch = this.out;
       this.input = EMPTY;
       this.out = EMPTY;
     }
   }
 }
 
-const EMPTY = new Uint8Array(0);
 const inflater = new Inflater();
 
 /**
  * Decompresses a zlib stream. Throws `BadData` for invalid or truncated data and `RangeError`
- * when the output would exceed `maxOutput` bytes (checked before each write).
+ * when the output would exceed `maxOutput` bytes (checked before each write). The result may be a
+ * view of a buffer that the next call reuses: use or copy it before decompressing again.
  */
 export function zlibDecompress(data: Uint8Array, maxOutput: number): Uint8Array {
   return inflater.run(data, maxOutput);

@@ -33,6 +33,7 @@ export function decodePayload(payload: string, maxDecompressedBytes: number): st
   }
   if (compressed) {
     try {
+      // A view of a reused buffer: decoded to text below, before anything else decompresses.
       data = zlibDecompress(data, maxDecompressedBytes);
     } catch (error) {
       throw new BadPayload('Could not zlib decompress the payload before decoding the payload', error);

@@ -178,7 +178,8 @@ export class MongoStore implements Store {
         if (typeof document._id === 'string' && document._id.startsWith(prefix)) yield document._id;
       }
     } finally {
-      await cursor.close().catch(() => undefined);
+      // Frees the server-side cursor; bounded too, as the server may be the thing that hangs.
+      await withTimeout(this.name, 'keys', this.#timeoutMs, () => cursor.close()).catch(() => undefined);
     }
   }
 

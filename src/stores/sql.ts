@@ -1,4 +1,4 @@
-import type { MysqlPool, PostgresPool, SqliteDatabase } from 'kysely';
+import type { CompiledQuery, MysqlPool, PostgresPool, QueryResult, SqliteDatabase } from 'kysely';
 import { ConfigError, StoreError } from '../errors.js';
 import type { Store, StoreRecord, UpdateResult } from './store.js';
 import { withTimeout } from './internal/deadline.js';
@@ -6,6 +6,7 @@ import { errorCode } from './internal/errors.js';
 import { checkTtl } from './internal/ttl.js';
 import { openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './internal/sql/connect.js';
 import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './internal/sql/queries.js';
+import { executeRetryingDeadlocks } from './internal/sql/retry.js';
 import type { KyselyExecutor, SqlDialectName } from './internal/sql/types.js';
 import { initialVersion, parseVersion } from './internal/sql/version.js';
 
@@ -79,6 +80,8 @@ const MAX_KEY_LENGTH = 255;
 
 interface Opened extends SqlConnection {
   queries: SessionQueries;
+  /** Runs one statement, again if it was a deadlock victim. */
+  execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 
 /**
@@ -95,7 +98,7 @@ interface Opened extends SqlConnection {
  *   rows; it never recreates a row.
  * - touch: `UPDATE … SET expires_at WHERE key = ? AND expires_at > now`; destroy: `DELETE`.
  * Expired rows are invisible to every query; `sweep()` deletes them (call it now and then, e.g.
- * from a timer or `sessionkit purge`). Times come from this process's clock.
+ * from a timer). Times come from this process's clock.
  */
 export class SqlStore implements Store {
   /** `"sql (postgres)"`, `"sql (mysql)"` or `"sql (sqlite)"`. */
@@ -133,7 +136,7 @@ export class SqlStore implements Store {
   /** Reads a live row. */
   async load(key: string): Promise<StoreRecord | null> {
     return this.#run('load', async (db) => {
-      const { rows } = await db.executor.executeQuery(db.queries.load(key, Date.now()));
+      const { rows } = await db.execute(db.queries.load(key, Date.now()));
       const row = rows[0];
       return row ? recordOf(row) : null;
     });
@@ -147,12 +150,12 @@ export class SqlStore implements Store {
       const version = initialVersion();
       const now = Date.now();
       if (this.dialect !== 'mysql') {
-        const result = await db.executor.executeQuery(db.queries.insertOrReplaceExpired(key, value, version, now + ttl, now));
+        const result = await db.execute(db.queries.insertOrReplaceExpired(key, value, version, now + ttl, now));
         return affected(result) > 0 ? String(version) : null;
       }
-      await db.executor.executeQuery(db.queries.deleteExpired(key, now));
+      await db.execute(db.queries.deleteExpired(key, now));
       try {
-        await db.executor.executeQuery(db.queries.insert(key, value, version, now + ttl));
+        await db.execute(db.queries.insert(key, value, version, now + ttl));
         return String(version);
       } catch (error) {
         if (errorCode(error) === 'ER_DUP_ENTRY') return null;
@@ -169,7 +172,7 @@ export class SqlStore implements Store {
       const now = Date.now();
       if (expected !== undefined) {
         const version = expected + 1;
-        const result = await db.executor.executeQuery(db.queries.update(key, value, version, now + ttl, expected, now));
+        const result = await db.execute(db.queries.update(key, value, version, now + ttl, expected, now));
         if (affected(result) > 0) return { ok: true, version: String(version) };
       }
       return { ok: false, reason: (await this.#isLive(db, key)) ? 'conflict' : 'missing' };
@@ -181,7 +184,7 @@ export class SqlStore implements Store {
     const ttl = checkTtl(ttlMs);
     return this.#run('touch', async (db) => {
       const now = Date.now();
-      const result = await db.executor.executeQuery(db.queries.touch(key, now + ttl, now));
+      const result = await db.execute(db.queries.touch(key, now + ttl, now));
       if (affected(result) > 0) return true;
       // MySQL without CLIENT_FOUND_ROWS counts only changed rows: an unchanged expiry reads as 0.
       if (this.dialect === 'mysql') return this.#isLive(db, key);
@@ -191,12 +194,12 @@ export class SqlStore implements Store {
 
   /** Deletes the row, if any. */
   async destroy(key: string): Promise<void> {
-    await this.#run('destroy', (db) => db.executor.executeQuery(db.queries.destroy(key)));
+    await this.#run('destroy', (db) => db.execute(db.queries.destroy(key)));
   }
 
   /** Deletes every expired row; returns how many. */
   async sweep(): Promise<number> {
-    return this.#run('sweep', async (db) => affected(await db.executor.executeQuery(db.queries.sweep(Date.now()))));
+    return this.#run('sweep', async (db) => affected(await db.execute(db.queries.sweep(Date.now()))));
   }
 
   /** Lists live keys starting with `prefix`, in key order, a page of rows per query. */
@@ -204,7 +207,7 @@ export class SqlStore implements Store {
     let after: string | undefined;
     for (;;) {
       const page = await this.#run('keys', async (db) => {
-        const { rows } = await db.executor.executeQuery(db.queries.keysPage(prefix, after, Date.now()));
+        const { rows } = await db.execute(db.queries.keysPage(prefix, after, Date.now()));
         return rows.map((row) => keyText(row.key));
       });
       for (const key of page) if (key.startsWith(prefix)) yield key;
@@ -224,7 +227,7 @@ export class SqlStore implements Store {
   }
 
   async #isLive(db: Opened, key: string): Promise<boolean> {
-    const { rows } = await db.executor.executeQuery(db.queries.isLive(key, Date.now()));
+    const { rows } = await db.execute(db.queries.isLive(key, Date.now()));
     return rows.length > 0;
   }
 
@@ -257,7 +260,8 @@ export class SqlStore implements Store {
         throw new StoreError(this.name, operation, error, `cannot create the table ${this.#table}: ${reason}`);
       }
     }
-    return { ...connection, queries };
+    const execute = <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => executeRetryingDeadlocks(connection.executor, query);
+    return { ...connection, queries, execute };
   }
 
   /**
@@ -267,7 +271,7 @@ export class SqlStore implements Store {
    */
   async #createTable(connection: SqlConnection, queries: SessionQueries): Promise<void> {
     const run = async (): Promise<void> => {
-      for (const statement of queries.schema()) await connection.executor.executeQuery(statement);
+      for (const statement of queries.schema()) await executeRetryingDeadlocks(connection.executor, statement);
     };
     try {
       await run();

@@ -294,7 +294,8 @@ describe('node:http adapter', () => {
         ),
       );
       try {
-        await fetch(app.url);
+        // A well-formed id: the session can only be known after reading the store.
+        await fetch(app.url, { headers: { cookie: `session=${'a'.repeat(43)}` } });
         expect(thrown).toBeInstanceOf(SessionNotLoadedError);
       } finally {
         await app.close();

@@ -223,6 +223,20 @@ describe('decode and sign against a live Flask 2.2 app', () => {
     expectOk(await sessionkit('decode', signed[1]!.stdout.trim(), '--secret', SECRET, '--max-age', '3600'), '{"user":"alice"}\n');
   });
 
+  it('sign refuses tagged values that are not a dict at the top: Flask cannot open such a cookie', async () => {
+    const texts = ['{" b":"AA=="}', '{" u":"12345678123456781234567812345678"}', '{" m":"<b>x</b>"}', '{" d":"Wed, 02 Jan 2030 03:04:05 GMT"}', '{" t":[1]}'];
+    const [results, reads] = await Promise.all([
+      Promise.all(texts.map((text) => sessionkit('sign', text, '--secret', SECRET))),
+      Promise.all(texts.map(async (json_text) => flask.read({ secret: SECRET, cookie: await flask.signRaw({ secret: SECRET, json_text }) }))),
+    ]);
+    // Flask 2.2 fails the request on each (dict() of bytes, UUID, Markup, datetime, tuple).
+    expect(reads.map((read) => read.status)).toEqual(texts.map(() => 500));
+    const outcome = (result: CliRun) => ({ code: result.code, stdout: result.stdout, usage: result.stderr.includes('Usage: sessionkit sign') });
+    expect(Object.fromEntries(results.map((result, i) => [texts[i], outcome(result)]))).toEqual(
+      Object.fromEntries(texts.map((text) => [text, { code: 2, stdout: '', usage: true }])),
+    );
+  });
+
   it('a cookie signed with --timestamp in the future is refused by Flask and by decode', async () => {
     const future = nowSeconds() + DAY;
     const result = await sessionkit('sign', '{"user":"early"}', '--secret', SECRET, '--timestamp', String(future));
@@ -292,7 +306,7 @@ describe.concurrent('decode refuses bad cookies: exit 1, one line on stderr, not
 
   it('valid signature over JSON that is not an object (a list, a string, null…) → malformed', async () => {
     // Flask cannot open these either (dict() of a list fails the request, null gives nothing).
-    const texts = ['[1, 2]', '"user"', 'null', '42', '{" t": [1, 2]}'];
+    const texts = ['[1, 2]', '"user"', 'null', '42', '{" t": [1, 2]}', '{" b": "AA=="}'];
     const payloads = await Promise.all(texts.map((json_text) => flask.signRaw({ secret: SECRET, json_text })));
     const results = await Promise.all(payloads.map((cookie) => sessionkit('decode', cookie, '--secret', SECRET)));
     const outcome = (result: CliRun) => ({ code: result.code, stdout: result.stdout, kind: result.stderr.split(':')[0] });

@@ -38,9 +38,9 @@ function cookieSessions(options: Partial<CookieSessionOptions> = {}): CookieSess
 }
 
 /** The session cookie value of the one `Set-Cookie` a save produced. */
-function savedValue(setCookie: string[]): string {
+function savedValue(setCookie: string[], cookieName = 'session'): string {
   expect(setCookie).toHaveLength(1);
-  const value = setCookieValue(setCookie[0]!);
+  const value = setCookieValue(setCookie[0]!, cookieName);
   expect(value, setCookie[0]).toBeTruthy();
   return value!;
 }
@@ -735,6 +735,11 @@ describe('cookie attributes: Node sends what Flask sends', () => {
       node: { SESSION_COOKIE_SAMESITE: 'Strict', SESSION_COOKIE_SECURE: true, SESSION_COOKIE_PATH: '/app', SESSION_COOKIE_HTTPONLY: false, PERMANENT_SESSION_LIFETIME: 2 * DAY },
       config: { SESSION_COOKIE_SAMESITE: 'Strict', SESSION_COOKIE_SECURE: true, SESSION_COOKIE_PATH: '/app', SESSION_COOKIE_HTTPONLY: false, PERMANENT_SESSION_LIFETIME: 2 * DAY },
     },
+    {
+      name: 'Domain, SameSite=None, Secure, cookie name',
+      node: { domain: 'example.com', sameSite: 'None', secure: true, cookieName: 'sid' },
+      config: { SESSION_COOKIE_DOMAIN: 'example.com', SESSION_COOKIE_SAMESITE: 'None', SESSION_COOKIE_SECURE: true, SESSION_COOKIE_NAME: 'sid' },
+    },
   ];
 
   for (const { name, node, config } of setups) {
@@ -771,9 +776,12 @@ describe('cookie attributes: Node sends what Flask sends', () => {
       expect(theirs.get('expires')).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
 
       // Each side reads the other's cookie as a permanent session.
-      const read = await flask.read({ secret: SECRET, cookie: savedValue(setCookie), config });
+      const cookieName = node.cookieName ?? 'session';
+      expect(setCookie[0]!.startsWith(`${cookieName}=`)).toBe(true);
+      expect(made.set_cookie[0]!.startsWith(`${cookieName}=`)).toBe(true);
+      const read = await flask.read({ secret: SECRET, cookie: savedValue(setCookie, cookieName), config });
       expect(read.permanent).toBe(true);
-      expect(cookieSessions(node).open(`session=${made.cookie}`).permanent).toBe(true);
+      expect(cookieSessions(node).open(`${cookieName}=${made.cookie}`).permanent).toBe(true);
     });
 
     it(`browser-session cookie, ${name}: no Expires, same attributes as Flask`, async () => {

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { zlibCompress } from '../../src/signing/deflate.js';
+import { zlibDecompress } from '../../src/signing/inflate.js';
 import { base64UrlEncode } from '../../src/signing/encoding.js';
 import {
   BadData,
@@ -295,5 +296,39 @@ describe('interop with Python itsdangerous', () => {
     inputs.forEach((input, index) => {
       expect(zlibCompress(input)!.toString('hex'), `input ${index} (${input.length} bytes)`).toBe(expected[index]);
     });
+  });
+
+  it('decompresses, and refuses to, exactly what Python zlib does (truncated and corrupted streams)', () => {
+    const streams = zlibInputs()
+      .filter((input) => input.length > 0 && input.length < 600)
+      .slice(0, 25)
+      .map((input) => zlibCompress(input)!);
+    const damaged: Buffer[] = [];
+    for (const stream of streams) {
+      damaged.push(stream, Buffer.concat([stream, Buffer.from('trailing')]));
+      for (let cut = 0; cut < stream.length; cut += 3) damaged.push(stream.subarray(0, cut));
+      for (let bit = 0; bit < stream.length * 8; bit += 5) {
+        const corrupt = Buffer.from(stream);
+        corrupt[bit >> 3]! ^= 1 << (bit & 7);
+        damaged.push(corrupt);
+      }
+    }
+    const expected = python<string>(
+      'sign',
+      damaged.map((input) => ({ kind: 'unzlib', input: input.toString('hex') })),
+    );
+    let rejected = 0;
+    damaged.forEach((input, index) => {
+      let ours: string;
+      try {
+        ours = Buffer.from(zlibDecompress(input, 1 << 24)).toString('hex');
+      } catch (error) {
+        expect(error).toBeInstanceOf(BadData);
+        ours = 'error';
+        rejected++;
+      }
+      expect(ours, input.toString('hex')).toBe(expected[index]);
+    });
+    expect(rejected).toBeGreaterThan(damaged.length / 2);
   });
 });

@@ -36,6 +36,7 @@ afterAll(async () => {
   await shared?.db(dbName).dropDatabase();
   await shared?.close();
   await server?.stop();
+  if (server?.commands) console.info(`commands the driver sent to the peer: ${JSON.stringify(server.commands())}`);
 });
 
 describeStoreConformance('MongoStore, client created from url', async () => {

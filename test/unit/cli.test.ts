@@ -159,7 +159,7 @@ describe('decode', () => {
     expectRejected(await cli('decode', flaskSign('{"a":1}', SECRET, now, { dot: true }), '--secret', SECRET), 'malformed:');
   });
 
-  it.each(['[1,2]', '"text"', 'null', '7', '{" t":[1,2]}'])('a valid signature over %s (not a session dict) → malformed', async (payload) => {
+  it.each(['[1,2]', '"text"', 'null', '7', '{" t":[1,2]}', '{" b":"AA=="}', '{" u":"12345678123456781234567812345678"}'])('a valid signature over %s (not a session dict) → malformed', async (payload) => {
     expectRejected(await cli('decode', flaskSign(payload, SECRET, NOW()), '--secret', SECRET), 'malformed:');
   });
 
@@ -227,6 +227,12 @@ describe('sign', () => {
     }
   });
 
+  it('accepts a dict whose only key is a tag key (" di")', async () => {
+    const signed = await cli('sign', '{" di":{" t__":[1]}}', '--secret', SECRET);
+    expect(signed.code, signed.stderr).toBe(0);
+    expectOk(await cli('decode', signed.stdout.trim(), '--secret', SECRET), '{" di":{" t__":[1]}}\n');
+  });
+
   it('canonicalizes its input: spacing and key order do not change the cookie', async () => {
     const vector = vectors[0]!;
     const loose = ` { "username" : "alice" } `;
@@ -259,6 +265,11 @@ describe('argument errors → exit 2, usage on stderr, nothing on stdout', () =>
     ['sign', '[1,2]', '--secret', 's'],
     ['sign', 'null', '--secret', 's'],
     ['sign', '{" t":[1]}', '--secret', 's'],
+    // Tagged values that are not a dict: Flask cannot open such a session.
+    ['sign', '{" b":"AA=="}', '--secret', 's'],
+    ['sign', '{" u":"12345678123456781234567812345678"}', '--secret', 's'],
+    ['sign', '{" m":"<b>x</b>"}', '--secret', 's'],
+    ['sign', '{" d":"Wed, 02 Jan 2030 03:04:05 GMT"}', '--secret', 's'],
     ['sign', '{"b":{" b":"***"}}', '--secret', 's'],
     ['sign', '{"a":1}', '{"b":2}', '--secret', 's'],
     ['sign', '--secret', 's'],

@@ -41,7 +41,7 @@ function setup(options: Record<string, unknown> = {}) {
   const store = new InstrumentedStore(memory);
   const iface = new ServerSessionInterface({ store, clock, touchInterval: 60, ...options });
   /** One request: open with the cookie, load, run the handler, save; returns the new cookie header. */
-  async function request(cookie: string | undefined, handler: (s: ReturnType<typeof iface.open>) => void | Promise<void>) {
+  async function request(cookie: string | undefined, handler: (s: ReturnType<typeof iface.open>) => unknown) {
     const session = iface.open(cookie);
     await session.load();
     await handler(session);

@@ -9,7 +9,9 @@ import { ConfigError } from '../../errors.js';
  * - node-redis queues commands while disconnected; the signal removes a queued command, so a
  *   command that timed out is never sent after a reconnect.
  * - ioredis cannot remove a queued command, so commands are only handed to it once the
- *   connection is ready (waiting for readiness is what the signal bounds).
+ *   connection is ready (waiting for readiness is what the signal bounds). On an ioredis
+ *   cluster this is the cluster's readiness: a command for one master that is down can still be
+ *   held by ioredis for that master.
  * A command already sent cannot be recalled: it may still run on the server after a timeout.
  */
 export interface RedisAdapter {

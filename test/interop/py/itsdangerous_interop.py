@@ -1,10 +1,10 @@
 """itsdangerous side of test/interop/itsdangerous.test.ts.
 
 Reads a JSON list of cases on stdin and writes a JSON list of answers on stdout.
-  itsdangerous_interop.py sign    -> each case signed by itsdangerous (or zlib-compressed)
+  itsdangerous_interop.py sign    -> each case signed by itsdangerous (or zlib-(de)compressed)
   itsdangerous_interop.py verify  -> each case's "signed" string opened by itsdangerous
 
-A case: {"kind": "signer" | "timestamp" | "serializer" | "timed-serializer" | "zlib",
+A case: {"kind": "signer" | "timestamp" | "serializer" | "timed-serializer" | "zlib" | "unzlib",
          "secret": SECRET | [SECRET, ...], "salt"?: SECRET, "sep"?: str,
          "keyDerivation"?: str, "digest"?: str, "value": str, "timestamp"?: int,
          "signed"?: str, "maxAge"?: int, "input"?: hex}
@@ -90,6 +90,11 @@ def text(value):
 def sign(case):
     if case["kind"] == "zlib":
         return zlib.compress(bytes.fromhex(case["input"])).hex()
+    if case["kind"] == "unzlib":
+        try:
+            return zlib.decompress(bytes.fromhex(case["input"])).hex()
+        except zlib.error:
+            return "error"
     obj = make(case)
     if case["kind"] in ("signer", "timestamp"):
         return text(obj.sign(case["value"]))

@@ -14,14 +14,18 @@ would) but by a background monitor every --ttl-monitor-seconds (mongod: 60), so 
 documents stay visible to queries for a while, as on a real server.
 
 Usage: mongo_peer.py [--port N] [--ttl-monitor-seconds S]. Prints "PORT <n>" once it listens,
-and exits when its standard input closes (so it never outlives the test run) or on SIGTERM.
+and exits when its standard input closes (so it never outlives the test run) or on SIGTERM,
+printing "COMMANDS <json>": how many times each command was answered.
 """
 
 import argparse
+import collections
 import datetime
 import importlib.metadata
 import itertools
+import json
 import random
+import signal
 import sys
 import threading
 import traceback
@@ -72,6 +76,7 @@ class Peer:
         self.connection_ids = itertools.count(1)
         self.ttl_monitor_seconds = ttl_monitor_seconds
         self.stopped = threading.Event()
+        self.counts = collections.Counter()  # commands answered, by name
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -84,6 +89,7 @@ class Peer:
         db = request.namespace or doc.get('$db') or 'admin'
         try:
             with self.lock:
+                self.counts[name] += 1
                 reply = self.dispatch(name, db, doc)
         except CommandError as error:
             reply = OrderedDict(ok=0, errmsg=error.message, code=error.code, codeName=error.code_name)
@@ -420,12 +426,16 @@ def main():
     port = server.run()
     threading.Thread(target=peer.ttl_monitor, daemon=True).start()
     print('PORT %d' % port, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         sys.stdin.read()  # until the parent closes our stdin (or dies)
     except KeyboardInterrupt:
         pass
-    peer.stopped.set()
-    server.stop()
+    finally:
+        peer.stopped.set()
+        with peer.lock:
+            print('COMMANDS %s' % json.dumps(dict(peer.counts), sort_keys=True), flush=True)
+        server.stop()
 
 
 if __name__ == '__main__':

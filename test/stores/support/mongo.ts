@@ -20,6 +20,8 @@ export interface MongoServer {
   pause?(): void;
   /** Thaws a paused peer. */
   resume?(): void;
+  /** After `stop()`: how many times the peer answered each command. Peer only. */
+  commands?(): Record<string, number>;
 }
 
 const PEER_SCRIPT = fileURLToPath(new URL('../py/mongo_peer.py', import.meta.url));
@@ -43,6 +45,10 @@ export async function startMongoPeer(ttlMonitorSeconds = 60): Promise<MongoServe
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout! });
+  let commands: Record<string, number> = {};
+  lines.on('line', (line) => {
+    if (line.startsWith('COMMANDS ')) commands = JSON.parse(line.slice('COMMANDS '.length)) as Record<string, number>;
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the MongoDB peer did not start: ${stderr}`)), 15_000);
     lines.on('line', (line) => {
@@ -60,6 +66,7 @@ export async function startMongoPeer(ttlMonitorSeconds = 60): Promise<MongoServe
   return {
     url: `mongodb://127.0.0.1:${port}/`,
     isPeer: true,
+    commands: () => commands,
     pause: () => void child.kill('SIGSTOP'),
     resume: () => void child.kill('SIGCONT'),
     async stop() {
@@ -67,6 +74,7 @@ export async function startMongoPeer(ttlMonitorSeconds = 60): Promise<MongoServe
       child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
+      await new Promise((resolve) => setImmediate(resolve)); // the last lines of output
       // Problems the peer reported while answering (its own bugs, mongomock gaps).
       if (/Traceback/.test(stderr)) console.warn(`MongoDB peer stderr:\n${stderr}`);
     },
