@@ -8,11 +8,12 @@ import {
   type CookieSettings,
   type FlaskCookieSettings,
 } from '../config.js';
-import { readCookie, serializeCookie, serializeCookieDeletion } from '../cookies.js';
-import { cookieAttributes, decideCookieAction, expirationTime } from '../decisions.js';
+import { readCookie } from '../cookies.js';
+import { decideCookieAction, expirationTime } from '../decisions.js';
 import { ConfigError, CookieTooLargeError } from '../errors.js';
 import { TaggedJSONSerializer } from '../serialization/index.js';
 import { isSessionData } from '../serialization/value-kinds.js';
+import { SessionCookieWriter } from '../session-cookie.js';
 import { Session } from '../session.js';
 import { URLSafeTimedSerializer, type Digest, type KeyDerivation, type Secret } from '../signing/index.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
@@ -78,10 +79,12 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
   readonly #warn: (message: string) => void;
   readonly #clock: () => number;
   readonly #fingerprint: (value: unknown) => string;
+  readonly #cookie: SessionCookieWriter;
 
   constructor(options: CookieSessionOptions) {
     rejectUnknownOptions(options, KNOWN_OPTIONS);
     this.settings = Object.freeze(resolveCookieSettings(options));
+    this.#cookie = new SessionCookieWriter(this.settings);
     const secretOpt = pickOption(options, 'secret', 'SECRET_KEY');
     if (!secretOpt || secretOpt.value === null || (typeof secretOpt.value === 'string' && secretOpt.value === '')) {
       throw new ConfigError(secretOpt?.name ?? 'secret', 'a non-empty secret key is required to sign session cookies; set secret (or SECRET_KEY) to a long random string');
@@ -155,16 +158,10 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
     if (!session.loaded && this.settings.refreshEachRequest && !session.startedNew) session.loadNow();
     const decision = decideCookieAction(session, this.settings);
     if (decision.action === 'none') return { setCookie: [], vary: decision.vary };
-    const attributes = cookieAttributes(this.settings, request);
-    if (decision.action === 'delete') {
-      return { setCookie: [serializeCookieDeletion(this.settings.cookieName, attributes)], vary: true };
-    }
+    if (decision.action === 'delete') return { setCookie: [this.#cookie.delete(request)], vary: true };
     const now = this.#clock();
     const value = this.encode(session.snapshotData(), now);
-    const header = serializeCookie(this.settings.cookieName, value, {
-      ...attributes,
-      expires: expirationTime(session.permanent, this.settings, now),
-    });
+    const header = this.#cookie.set(value, expirationTime(session.permanent, this.settings, now), request);
     if (header.length > this.#maxCookieSize) {
       const error = new CookieTooLargeError(this.settings.cookieName, header.length, this.#maxCookieSize);
       if (this.#onOversize === 'error') throw error;

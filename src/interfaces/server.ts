@@ -7,10 +7,11 @@ import {
   type CookieSettings,
   type FlaskCookieSettings,
 } from '../config.js';
-import { readCookie, serializeCookie, serializeCookieDeletion } from '../cookies.js';
-import { cookieAttributes, expirationTime } from '../decisions.js';
+import { readCookie } from '../cookies.js';
+import { expirationTime } from '../decisions.js';
 import { ConfigError, SessionKitError } from '../errors.js';
 import { setOwn } from '../serialization/value-kinds.js';
+import { SessionCookieWriter } from '../session-cookie.js';
 import { PERMANENT_KEY, Session } from '../session.js';
 import { Signer, type Secret } from '../signing/index.js';
 import type { Store, StoreRecord } from '../stores/store.js';
@@ -117,10 +118,12 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   readonly #codec: RecordCodec;
   readonly #clock: () => number;
   readonly #state = new WeakMap<Session<T>, ServerState>();
+  readonly #cookie: SessionCookieWriter;
 
   constructor(options: ServerSessionOptions = {}) {
     rejectUnknownOptions(options, KNOWN_OPTIONS);
     this.settings = Object.freeze(resolveCookieSettings(options));
+    this.#cookie = new SessionCookieWriter(this.settings);
     this.#storeOption = options.store;
     const useSignerOpt = pickOption(options, 'useSigner', 'SESSION_USE_SIGNER');
     const useSigner = useSignerOpt ? validate.boolean(useSignerOpt.name, useSignerOpt.value) : false;
@@ -339,12 +342,11 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     let expires = expirationTime(session.permanent, this.settings, now);
     const absoluteEnd = createdAt + (this.#absoluteTimeoutMs ?? Infinity);
     if (expires && expires.getTime() > absoluteEnd) expires = new Date(absoluteEnd);
-    const value = this.#signer ? this.#signer.sign(id) : id;
-    return serializeCookie(this.settings.cookieName, value, { ...cookieAttributes(this.settings, request), expires });
+    return this.#cookie.set(this.#signer ? this.#signer.sign(id) : id, expires, request);
   }
 
   #deletionCookie(request?: RequestInfo): string {
-    return serializeCookieDeletion(this.settings.cookieName, cookieAttributes(this.settings, request));
+    return this.#cookie.delete(request);
   }
 
   /** The id in a cookie value when it is well-formed (and correctly signed, with `useSigner`). */

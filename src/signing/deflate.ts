@@ -127,6 +127,8 @@ interface Tree {
   readonly extra: Uint8Array;
   readonly extraBase: number;
   readonly maxLength: number;
+  /** Number of codes of each length, kept from gen_bitlen for gen_codes. */
+  readonly blCount: Uint16Array;
   maxCode: number;
 }
 
@@ -148,6 +150,7 @@ function newTree(
     extra: Uint8Array.from(extra),
     extraBase,
     maxLength,
+    blCount: new Uint16Array(MAX_BITS + 1),
     maxCode: 0,
   };
 }
@@ -266,6 +269,7 @@ class Deflater {
     }
     this.optLen = optLen;
     this.staticLen = staticLen;
+    tree.blCount.set(blCount);
   }
 
   /** zlib's build_tree without gen_codes: code lengths and the sizes they give. */
@@ -318,15 +322,11 @@ class Deflater {
 
   /** zlib's gen_codes: canonical codes, bit-reversed for LSB-first output. */
   genCodes(tree: Tree): void {
-    const { len, code, maxCode } = tree;
-    const count = this.blCount;
+    const { len, code, maxCode, blCount } = tree;
     const next = this.nextCode;
-    count.fill(0);
-    for (let n = 0; n <= maxCode; n++) count[len[n]!]!++;
-    count[0] = 0;
     let c = 0;
     for (let bits = 1; bits <= MAX_BITS; bits++) {
-      c = (c + count[bits - 1]!) << 1;
+      c = (c + blCount[bits - 1]!) << 1;
       next[bits] = c;
     }
     for (let n = 0; n <= maxCode; n++) {

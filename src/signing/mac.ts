@@ -3,7 +3,6 @@
  * with everything that depends only on the key done once.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { Sha1Hmac } from './sha1-hmac.js';
 
 /** Hash function of the HMAC (itsdangerous' `digest_method`). */
 export type Digest = 'sha1' | 'sha256' | 'sha512';
@@ -48,7 +47,7 @@ export function deriveKey(
   }
 }
 
-/** `node:crypto` HMAC for the digests without an inlined implementation. */
+/** `node:crypto` HMAC with the key derived once. */
 class NodeHmac implements KeyedHmac {
   readonly #digest: Digest;
   readonly #key: Buffer;
@@ -61,7 +60,7 @@ class NodeHmac implements KeyedHmac {
   }
 }
 
-/** Returns the fastest HMAC implementation for `digest`, bound to `key`. */
+/** Returns an HMAC for `digest`, bound to `key`. */
 export function keyedHmac(digest: Digest, key: Uint8Array): KeyedHmac {
-  return digest === 'sha1' ? new Sha1Hmac(key) : new NodeHmac(digest, key);
+  return new NodeHmac(digest, key);
 }

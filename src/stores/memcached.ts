@@ -227,6 +227,8 @@ export class MemcachedStore implements Store {
     const client = memjs.Client.create(this.#options.servers ?? '127.0.0.1:11211', {
       failover: false,
       retries: 1,
+      // The one retry of a read (after a broken connection) comes quickly.
+      retry_delay: 0.05,
       timeout: seconds,
       conntimeout: seconds,
       keepAlive: true,

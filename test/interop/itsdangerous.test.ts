@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { zlibCompress } from '../../src/signing/deflate.js';
-import { zlibDecompress } from '../../src/signing/inflate.js';
+import { inflateSync } from 'node:zlib';
 import { base64UrlEncode } from '../../src/signing/encoding.js';
 import {
   BadData,
@@ -321,9 +321,10 @@ describe('interop with Python itsdangerous', () => {
     damaged.forEach((input, index) => {
       let ours: string;
       try {
-        ours = Buffer.from(zlibDecompress(input, 1 << 24)).toString('hex');
+        // What the payload decoder uses for compressed payloads.
+        ours = inflateSync(input, { maxOutputLength: 1 << 24 }).toString('hex');
       } catch (error) {
-        expect(error).toBeInstanceOf(BadData);
+        expect(error).toBeInstanceOf(Error);
         ours = 'error';
         rejected++;
       }

@@ -4,6 +4,7 @@ import { ConfigError, StoreError } from '../../src/errors.js';
 import { MemcachedStore } from '../../src/stores/memcached.js';
 import { describeStoreConformance } from './conformance.js';
 import { memcachedVersion, startMemcached } from './support/memcached.js';
+import { useStoreWithout } from './support/hidden-packages.js';
 import type { ChildServer } from './support/processes.js';
 
 const HOUR = 3_600_000;
@@ -247,7 +248,7 @@ describe('MemcachedStore during outages', () => {
     const store = new MemcachedStore({ servers, timeoutMs: 1000 });
     const rawA = rawClient(a);
     try {
-      const keys = Array.from({ length: 40 }, (_, i) => unique(`spread-${i}`));
+      const keys = Array.from({ length: 20 }, (_, i) => unique(`spread-${i}`));
       const versions = new Map<string, string>();
       for (const key of keys) versions.set(key, (await store.create(key, bytes(key), HOUR))!);
       // memjs' hash put keys on both servers.
@@ -286,5 +287,13 @@ describe('MemcachedStore during outages', () => {
       await a.stop();
       await b.stop();
     }
+  });
+});
+
+describe('MemcachedStore without memjs installed', () => {
+  it('loads, and names the package to install when used', async () => {
+    const report = await useStoreWithout('memcached', ['memjs']);
+    expect(report.moduleLoaded).toBe(true);
+    expect(report.error).toMatchObject({ name: 'DriverMissingError', installCommand: 'npm install memjs@1', isStoreError: true });
   });
 });

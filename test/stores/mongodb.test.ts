@@ -11,6 +11,7 @@ import { MongoStore } from '../../src/stores/mongodb.js';
 import { describeStoreConformance } from './conformance.js';
 import { startMongo, startMongoPeer, type MongoServer } from './support/mongo.js';
 import { freePort } from './support/processes.js';
+import { useStoreWithout } from './support/hidden-packages.js';
 
 const HOUR = 3_600_000;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -259,5 +260,13 @@ describe('MongoStore during outages', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('MongoStore without mongodb installed', () => {
+  it('loads, and names the package to install when used', async () => {
+    const report = await useStoreWithout('mongodb', ['mongodb']);
+    expect(report.moduleLoaded).toBe(true);
+    expect(report.error).toMatchObject({ name: 'DriverMissingError', installCommand: 'npm install mongodb@6', isStoreError: true });
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { SqlStore, type SqlStoreOptions } from '../../src/stores/sql.js';
 import { describeSqlStore } from './support/sql.js';
+import { useStoreWithout } from './support/hidden-packages.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sessionkit-sql-'));
 const filename = join(dir, 'sessions.sqlite');
@@ -42,5 +43,18 @@ describe('SqlStore options', () => {
     for (const options of invalid) expect(() => new SqlStore(options as SqlStoreOptions), JSON.stringify(options)).toThrow(ConfigError);
     expect(new SqlStore({ dialect: 'postgres' }).name).toBe('sql (postgres)');
     expect(new SqlStore({ dialect: 'mysql', table: 'app.sessions' }).dialect).toBe('mysql');
+  });
+});
+
+describe('SqlStore without its packages installed', () => {
+  it.each([
+    ['sql-postgres', 'kysely', 'npm install kysely@0.28'],
+    ['sql-postgres', 'pg', 'npm install pg@8'],
+    ['sql-mysql', 'mysql2', 'npm install mysql2@3'],
+    ['sql-sqlite', 'better-sqlite3', 'npm install better-sqlite3@12'],
+  ])('%s without %s: loads, and says to run %s', async (store, hidden, command) => {
+    const report = await useStoreWithout(store, [hidden]);
+    expect(report.moduleLoaded).toBe(true);
+    expect(report.error).toMatchObject({ name: 'DriverMissingError', installCommand: command, isStoreError: true });
   });
 });
