@@ -11,6 +11,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 /usr/bin/python3 -c 'import flask' 2>/dev/null || missing+=(python3-flask)
 /usr/bin/python3 -c 'import mockupdb, mongomock' 2>/dev/null || missing+=(python3-mockupdb python3-mongomock)
+/usr/bin/python3 -c 'import msgpack, redis' 2>/dev/null || missing+=(python3-msgpack python3-redis)
 command -v memcached >/dev/null || missing+=(memcached)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)

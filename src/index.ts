@@ -12,6 +12,8 @@ export { ServerSessionInterface, SessionConflictError } from './interfaces/serve
 export type { ServerSessionOptions } from './interfaces/server.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';
 export { TaggedJsonRecordCodec, RecordFormatError } from './interfaces/record-codec.js';
+export { FlaskSessionCodec } from './interfaces/flask-session-codec.js';
+export type { FlaskSessionFormat } from './interfaces/flask-session-codec.js';
 export type { RecordCodec, RecordMeta } from './interfaces/record-codec.js';
 export { generateSessionId, isWellFormedSessionId } from './interfaces/session-id.js';
 export type { Store, StoreRecord, UpdateResult } from './stores/store.js';

@@ -15,6 +15,8 @@ import { SessionCookieWriter } from '../session-cookie.js';
 import { PERMANENT_KEY, Session } from '../session.js';
 import { Signer, type Secret } from '../signing/index.js';
 import type { Store, StoreRecord } from '../stores/store.js';
+import { TaggedJSONSerializer } from '../serialization/index.js';
+import { FlaskSessionCodec, type FlaskSessionFormat } from './flask-session-codec.js';
 import { RecordFormatError, TaggedJsonRecordCodec, type RecordCodec } from './record-codec.js';
 import { generateSessionId, isWellFormedSessionId, SESSION_ID_BYTES } from './session-id.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
@@ -71,7 +73,17 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
   touchInterval?: number;
   /** How many times a save re-applies its changes after a concurrent write. Default 50. */
   maxRetries?: number;
-  /** Format of stored records. Default: tagged JSON with creation time. */
+  /**
+   * Store records as Flask-Session 0.8 does (`SESSION_SERIALIZATION_FORMAT`): the bare session
+   * dict as msgpack (`'msgpack'`, needs `msgpackr`) or JSON, so a Flask app using Flask-Session
+   * and this interface share sessions through one store (use a store in its Flask-Session
+   * layout, e.g. `new RedisStore({ client, layout: 'flask-session' })`). Default: sessionkit's
+   * own format (tagged JSON with the creation time).
+   */
+  serializationFormat?: FlaskSessionFormat;
+  /** @see serializationFormat */
+  SESSION_SERIALIZATION_FORMAT?: FlaskSessionFormat;
+  /** Format of stored records, for custom formats. Default: tagged JSON with creation time. */
   codec?: RecordCodec;
   /** Current time in epoch milliseconds (for tests). Default `Date.now`. */
   clock?: () => number;
@@ -80,7 +92,7 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
 const OWN_OPTIONS = [
   'store', 'secret', 'SECRET_KEY', 'secretFallbacks', 'SECRET_KEY_FALLBACKS', 'useSigner', 'SESSION_USE_SIGNER',
   'keyPrefix', 'SESSION_KEY_PREFIX', 'permanent', 'SESSION_PERMANENT', 'idleTimeout', 'absoluteTimeout',
-  'touchInterval', 'maxRetries', 'codec', 'clock',
+  'touchInterval', 'maxRetries', 'codec', 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT', 'clock',
 ];
 const KNOWN_OPTIONS = new Set([...COOKIE_SETTING_NAMES, ...OWN_OPTIONS]);
 
@@ -115,7 +127,9 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   readonly #absoluteTimeoutMs: number | undefined;
   readonly #touchIntervalMs: number;
   readonly #maxRetries: number;
-  readonly #codec: RecordCodec;
+  readonly #codecOption: RecordCodec | FlaskSessionFormat;
+  #codec: Promise<RecordCodec> | undefined;
+  readonly #fingerprintJson = new TaggedJSONSerializer();
   readonly #clock: () => number;
   readonly #state = new WeakMap<Session<T>, ServerState>();
   readonly #cookie: SessionCookieWriter;
@@ -146,7 +160,11 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.#touchIntervalMs =
       options.touchInterval === undefined ? Math.min(60_000, shortest / 10) : validate.seconds('touchInterval', options.touchInterval, { min: 0 }) * 1000;
     this.#maxRetries = options.maxRetries === undefined ? 50 : validate.seconds('maxRetries', options.maxRetries, { min: 0 });
-    this.#codec = options.codec ?? new TaggedJsonRecordCodec();
+    const formatOpt = pickOption(options, 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT');
+    if (formatOpt && options.codec) throw new ConfigError(formatOpt.name, 'give either a serialization format or a codec, not both');
+    this.#codecOption = formatOpt
+      ? validate.oneOf(formatOpt.name, formatOpt.value, ['msgpack', 'json'] as const)
+      : (options.codec ?? new TaggedJsonRecordCodec());
     this.#clock = options.clock ?? Date.now;
   }
 
@@ -161,6 +179,13 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     return this.#store;
   }
 
+  /** The record format in use (a Flask-Session format loads its serializer on first use). */
+  codec(): Promise<RecordCodec> {
+    const option = this.#codecOption;
+    this.#codec ??= typeof option === 'string' ? FlaskSessionCodec.create(option) : Promise.resolve(option);
+    return this.#codec;
+  }
+
   /**
    * Starts the session of a request. Does no I/O: the store is read by `await session.load()`
    * (the adapters call it before the handler unless told to be lazy). Without a valid id in the
@@ -169,7 +194,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
     const requestedId = this.#idFromCookie(readCookie(cookieHeader, this.settings.cookieName));
     const state: ServerState = { requestedId, record: undefined, createdAt: 0 };
-    const fingerprint = (value: unknown) => this.#codec.fingerprint(value);
+    const fingerprint = (value: unknown) => this.#fingerprintJson.dumps(value);
     // Without a valid id there is nothing to read: the session starts loaded and empty.
     const session: Session<T> =
       requestedId === undefined
@@ -183,15 +208,15 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   async get(id: string): Promise<Record<string, unknown> | null> {
     const record = await (await this.store()).load(this.keyPrefix + id);
     if (!record) return null;
-    return this.#decodeLive(record)?.data ?? null;
+    return this.#decodeLive(record, await this.codec())?.data ?? null;
   }
 
   async #load(session: Session<T>, state: ServerState): Promise<Record<string, unknown>> {
     const id = state.requestedId;
     if (id === undefined) return {};
-    const store = await this.store();
+    const [store, codec] = await Promise.all([this.store(), this.codec()]);
     const record = await store.load(this.keyPrefix + id);
-    const decoded = record ? this.#decodeLive(record) : undefined;
+    const decoded = record ? this.#decodeLive(record, codec) : undefined;
     if (!record || !decoded) {
       // Unknown, expired or unreadable: never adopt the id the client sent.
       session.adopt({ isNew: true });
@@ -204,10 +229,10 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   }
 
   /** Decodes a record, or `undefined` when it is unreadable or past its absolute lifetime. */
-  #decodeLive(record: StoreRecord): { data: Record<string, unknown>; createdAt: number } | undefined {
+  #decodeLive(record: StoreRecord, codec: RecordCodec): { data: Record<string, unknown>; createdAt: number } | undefined {
     let decoded: ReturnType<RecordCodec['decode']>;
     try {
-      decoded = this.#codec.decode(record.value);
+      decoded = codec.decode(record.value);
     } catch (error) {
       if (error instanceof RecordFormatError) return undefined;
       throw error;
@@ -257,7 +282,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     if (!state.record && this.#permanentByDefault && !session.changedKeys().has(PERMANENT_KEY)) session.permanent = true;
     const now = this.#clock();
     const createdAt = state.record ? state.createdAt : now;
-    const value = this.#codec.encode(session.snapshotData(), { createdAt });
+    const value = (await this.codec()).encode(session.snapshotData(), { createdAt });
     const ttl = this.#ttl(createdAt, now);
     for (let attempt = 0; ; attempt++) {
       const id = generateSessionId(SESSION_ID_BYTES);
@@ -279,7 +304,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
    * (logout elsewhere) is never brought back.
    */
   async #update(session: Session<T>, state: ServerState, key: string, request?: RequestInfo): Promise<SaveResult> {
-    const store = await this.store();
+    const [store, codec] = await Promise.all([this.store(), this.codec()]);
     const changed = session.changedKeys();
     let data = session.snapshotData();
     // `session.modified = true` without a tracked key: the whole session is this request's write.
@@ -288,7 +313,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     for (let attempt = 0; ; attempt++) {
       const now = this.#clock();
       const ttl = this.#ttl(state.createdAt, now);
-      const value = this.#codec.encode(data, { createdAt: state.createdAt });
+      const value = codec.encode(data, { createdAt: state.createdAt });
       const result = await store.update(key, value, record.version, ttl);
       if (result.ok) {
         state.record = { value, version: result.version, expiresAt: now + ttl };
@@ -296,7 +321,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
         return { setCookie: [this.#sessionCookie(session, session.id!, state.createdAt, request)], vary: true };
       }
       const fresh = result.reason === 'conflict' ? await store.load(key) : null;
-      const decoded = fresh ? this.#decodeLive(fresh) : undefined;
+      const decoded = fresh ? this.#decodeLive(fresh, codec) : undefined;
       if (!fresh || !decoded) return this.#gone(session, state, request);
       if (attempt >= this.#maxRetries) {
         throw new SessionConflictError(`Gave up saving session changes after ${attempt + 1} concurrent writes in a row; the stored session is intact.`);

@@ -2,14 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { Store, StoreRecord, UpdateResult } from './store.js';
 import { withTimeout } from './internal/deadline.js';
 import { adaptRedisClient, type RedisAdapter, type RedisArgument } from './internal/redis-adapter.js';
-import {
-  decodeRedisRecord,
-  encodeRedisRecord,
-  expectedHeader,
-  LOAD_SCRIPT,
-  UPDATE_SCRIPT,
-  type LuaScript,
-} from './internal/redis-record.js';
+import { LOAD_SCRIPT, VALUE_LAYOUT, versionedLayout, type LuaScript, type RedisLayout } from './internal/redis-record.js';
 import { checkTtl } from './internal/ttl.js';
 import { randomVersion } from './internal/version.js';
 
@@ -45,6 +38,13 @@ export interface RedisStoreOptions {
    * never sent later. Default: `2000`.
    */
   timeoutMs?: number;
+  /**
+   * How a session is laid out under its key. `'sessionkit'` (default): the value with a version
+   * header. `'flask-session'`: the bare value, exactly as Flask-Session 0.8 stores it, so a Flask
+   * app and this store share sessions; the version is then the value's SHA-1 (compare-and-set on
+   * the value). Use it with `ServerSessionInterface`'s `serializationFormat`.
+   */
+  layout?: 'sessionkit' | 'flask-session';
 }
 
 /** SCAN batch size hint for `keys()`. */
@@ -71,6 +71,7 @@ export class RedisStore implements Store {
   readonly name = 'redis';
   readonly #redis: RedisAdapter;
   readonly #timeoutMs: number;
+  readonly #layout: RedisLayout;
 
   /** Checks that `client` is a supported Redis client; sends nothing. */
   constructor(options: RedisStoreOptions) {
@@ -79,6 +80,11 @@ export class RedisStore implements Store {
     if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
       throw new ConfigError('timeoutMs', `must be a positive number, got ${String(options.timeoutMs)}`);
     }
+    const layout = options.layout ?? 'sessionkit';
+    if (layout !== 'sessionkit' && layout !== 'flask-session') {
+      throw new ConfigError('layout', `expected 'sessionkit' or 'flask-session', got ${String(layout)}`);
+    }
+    this.#layout = layout === 'flask-session' ? VALUE_LAYOUT : versionedLayout(randomVersion);
   }
 
   /** Reads a live record; its expiry comes from the key's remaining TTL. */
@@ -87,7 +93,7 @@ export class RedisStore implements Store {
       const reply = await this.#script(LOAD_SCRIPT, key, [], signal);
       if (reply === null || reply === undefined) return null;
       const [raw, pttl] = reply as [Buffer, number];
-      const { version, value } = decodeRedisRecord(raw);
+      const { version, value } = this.#layout.decode(raw);
       return { value, version, expiresAt: pttl >= 0 ? Date.now() + pttl : Number.POSITIVE_INFINITY };
     });
   }
@@ -95,11 +101,11 @@ export class RedisStore implements Store {
   /** `SET … PX ttl NX`: stores the record only if the key is absent. */
   async create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null> {
     const ttl = checkTtl(ttlMs);
-    const version = randomVersion();
+    const version = this.#layout.nextVersion(value);
     return this.#run('create', async (signal) => {
       const reply = await this.#redis.command(
         key,
-        ['SET', key, encodeRedisRecord(version, value), 'PX', String(ttl), 'NX'],
+        ['SET', key, this.#layout.encode(version, value), 'PX', String(ttl), 'NX'],
         signal,
       );
       return reply === null || reply === undefined ? null : version;
@@ -109,12 +115,12 @@ export class RedisStore implements Store {
   /** Compare-and-set in a script: replaces the record only if its version is `expectedVersion`. */
   async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
     const ttl = checkTtl(ttlMs);
-    const version = randomVersion();
+    const version = this.#layout.nextVersion(value);
     return this.#run('update', async (signal): Promise<UpdateResult> => {
       const reply = await this.#script(
-        UPDATE_SCRIPT,
+        this.#layout.updateScript,
         key,
-        [expectedHeader(expectedVersion), encodeRedisRecord(version, value), String(ttl)],
+        [this.#layout.expected(expectedVersion), this.#layout.encode(version, value), String(ttl)],
         signal,
       );
       if (reply === 1) return { ok: true, version };

@@ -94,7 +94,10 @@ describe('MongoStore on MongoDB', () => {
     for await (const key of store.keys(prefix)) listed.push(key);
     expect(listed).toEqual([keys[3]]);
 
-    expect(await store.sweep()).toBe(stored - 1);
+    // A real server's TTL monitor may have removed some of them meanwhile.
+    const swept = await store.sweep();
+    if (server.isPeer) expect(swept).toBe(stored - 1);
+    else expect(swept).toBeLessThanOrEqual(stored - 1);
     expect(await raw.countDocuments({ _id: { $in: keys } })).toBe(1);
   });
 

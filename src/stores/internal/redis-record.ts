@@ -9,10 +9,9 @@ import { createHash } from 'node:crypto';
  * token (never contains ":"). A single string keeps every operation a single-key command or a
  * single-key Lua script: atomic on the server, and routable on Redis Cluster.
  *
- * The layout is confined to this module (encoding, decoding and the two scripts that look
- * inside a record), so another layout can sit next to it: e.g. a Flask-Session compatible one
- * where the string is the bare value and the version is a hash of it, compared and set by a
- * script over the value itself.
+ * The layout is confined to this module, next to the Flask-Session compatible one
+ * (`VALUE_LAYOUT`): the string is the bare value, as Flask-Session writes it, and the version is
+ * the SHA-1 of the value, compared by a script over the value itself.
  */
 
 /** Prefix of every record; also rejects foreign values found under a key. */
@@ -87,3 +86,53 @@ export function decodeRedisRecord(raw: Buffer): { version: string; value: Uint8A
     value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
   };
 }
+
+/** How records are laid out under a key: encoding, decoding and the compare-and-set script. */
+export interface RedisLayout {
+  /** The bytes stored for a new `version` of `value`. */
+  encode(version: string, value: Uint8Array): Buffer;
+  /** Splits stored bytes into version and value. */
+  decode(raw: Buffer): { version: string; value: Uint8Array };
+  /** The version a write of `value` gets. */
+  nextVersion(value: Uint8Array): string;
+  /** The argument the update script compares with the stored record for `expected`. */
+  expected(expected: string): Buffer;
+  /** KEYS[1], ARGV = { expected, new record, ttl ms } → 1 updated, 0 missing, -1 conflict. */
+  updateScript: LuaScript;
+}
+
+/** sessionkit's own layout: `sk1:<version>:<value>`, a random version per write. */
+export function versionedLayout(randomVersion: () => string): RedisLayout {
+  return {
+    encode: encodeRedisRecord,
+    decode: decodeRedisRecord,
+    nextVersion: () => randomVersion(),
+    expected: expectedHeader,
+    updateScript: UPDATE_SCRIPT,
+  };
+}
+
+/** Compare-and-set over the bare value: the stored value's SHA-1 must still be ARGV[1]. */
+export const VALUE_UPDATE_SCRIPT = script(`
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+if redis.sha1hex(value) ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`);
+
+const sha1hex = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+
+/**
+ * Flask-Session's layout: the key holds the bare serialized session (`SET key value EX ttl`), with
+ * no room for a version, so the version is the value's SHA-1 and an update applies only if the
+ * stored value is still the one that was read. Two writes of identical bytes share a version;
+ * that is harmless, since a save over an identical value loses nothing.
+ */
+export const VALUE_LAYOUT: RedisLayout = {
+  encode: (_version, value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  decode: (raw) => ({ version: sha1hex(raw), value: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) }),
+  nextVersion: sha1hex,
+  expected: (expected) => Buffer.from(/^[0-9a-f]{40}$/.test(expected) ? expected : '!', 'latin1'),
+  updateScript: VALUE_UPDATE_SCRIPT,
+};

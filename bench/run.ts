@@ -1,0 +1,218 @@
+/**
+ * `npm run bench`: HTTP throughput of sessionkit against bare servers and peer libraries, then
+ * MemoryStore memory growth, store latencies and store calls per request; writes
+ * `bench/RESULTS.md`.
+ *
+ * Each HTTP contender runs alone in its own child process (`server.ts`) while autocannon loads it
+ * from this process. Settings (environment variables):
+ *
+ * - `BENCH_DURATION` seconds per round (10), `BENCH_WARMUP` seconds of warm-up (3),
+ *   `BENCH_ROUNDS` rounds (3), `BENCH_CONNECTIONS` (10);
+ * - `BENCH_ONLY=node,sk-node-cookie` to run some contenders only (ids in `contenders.ts`);
+ * - `BENCH_SECTIONS=http,memory,latency,calls` to run some sections only;
+ * - `BENCH_SESSIONS` sessions of the memory section (1,000,000), `BENCH_STORE_OPS` operations
+ *   per store and kind in the latency section (5,000);
+ * - `BENCH_RUNNER=tsx|bundle` how children run the sources (see `runtime.ts`);
+ * - `BENCH_MAX_LOAD` (1.5): above this 1-minute load average the run waits (up to
+ *   `BENCH_LOAD_WAIT` checks, 30 s apart, default 6) before starting anyway;
+ * - `BENCH_OUT` the results file (`bench/RESULTS.md`).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { envNumber, runSection, startChild, type ChildRuntime } from './child.js';
+import { CONTENDERS, type ChildMessage, type Contender, type ParentMessage } from './contenders.js';
+import type { CallCounts } from './counting-store.js';
+import { cookieHeaderFrom, probe, runLoad, setCookieBytes, type LoadResult } from './load.js';
+import type { MemoryResult } from './memory.js';
+import { renderResults, summarize, targets, type BenchResults, type ContenderResult, type RunInfo } from './report.js';
+import { prepareRuntime } from './runtime.js';
+import type { StoreCallsResult } from './store-calls.js';
+import type { StoreLatencyResult } from './store-latency.js';
+import { deleteRedisKeys, REDIS_PREFIX } from './stores.js';
+
+const settings = {
+  duration: envNumber('BENCH_DURATION', 10),
+  warmup: envNumber('BENCH_WARMUP', 3),
+  rounds: Math.round(envNumber('BENCH_ROUNDS', 3)),
+  connections: Math.round(envNumber('BENCH_CONNECTIONS', 10)),
+  maxLoad: envNumber('BENCH_MAX_LOAD', 1.5),
+  loadChecks: Math.round(envNumber('BENCH_LOAD_WAIT', 6)),
+  only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
+  sections: new Set((process.env.BENCH_SECTIONS ?? 'http,memory,latency,calls').split(',').map((s) => s.trim())),
+  out: process.env.BENCH_OUT ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
+};
+
+/** The command line that reproduces this run, with the settings that differ from the defaults. */
+function commandLine(): string {
+  const names = ['BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_SECTIONS', 'BENCH_SESSIONS', 'BENCH_STORE_OPS', 'BENCH_RUNNER'];
+  const env = names.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
+  return [...env, 'npm run bench'].join(' ');
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Waits for a message of the given type from a child, or fails when it exits first. */
+function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: ChildMessage): void => {
+      if (message.type === type) done(undefined, message as Extract<ChildMessage, { type: T }>);
+    };
+    const onExit = (code: number | null, signal: string | null): void => done(new Error(`server exited (${signal ?? `code ${String(code)}`})`));
+    function done(error: Error | undefined, message?: Extract<ChildMessage, { type: T }>): void {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(message!);
+    }
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** Stops a server child and waits for it to exit (killing it if it does not within 5 s). */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ type: 'stop' } satisfies ParentMessage);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs one HTTP contender from start to stop. */
+async function measureContender(runtime: ChildRuntime, contender: Contender): Promise<ContenderResult> {
+  const result: ContenderResult = { contender, rounds: [] };
+  const child = startChild(runtime, 'server.ts', [contender.id], [], { BENCH_REDIS_PREFIX: REDIS_PREFIX });
+  try {
+    const { port } = await nextMessage(child, 'ready', 60_000);
+    const url = `http://127.0.0.1:${port}/`;
+    const first = await probe(url);
+    if (first.status !== 200) throw new Error(`first request answered ${first.status}`);
+    const cookie = cookieHeaderFrom(first.setCookie);
+    if (contender.session !== 'none' && !cookie) throw new Error('the first request set no session cookie');
+    const headers: Record<string, string> = cookie ? { cookie } : {};
+    result.cookieBytes = Buffer.byteLength(cookie);
+    const load = (seconds: number): Promise<LoadResult> => runLoad({ url, connections: settings.connections, seconds, headers });
+    result.warmup = await load(settings.warmup);
+    for (let round = 0; round < settings.rounds; round++) {
+      const measured = await load(settings.duration);
+      result.rounds.push(measured);
+      log(`  round ${round + 1}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50Us} µs, p99 ${measured.p99Us} µs, errors ${measured.errors}, non-2xx ${measured.non2xx}`);
+    }
+    const last = await probe(url, cookie || undefined);
+    result.responses = 2 + result.warmup.responses + result.rounds.reduce((sum, r) => sum + r.responses, 0);
+    if (last.status !== 200) throw new Error(`a request after the run answered ${last.status}`);
+    if (contender.session !== 'none') {
+      result.setCookieBytes = setCookieBytes(last.setCookie);
+      const counter = Number(last.body);
+      // A cookie session is read from the unchanged cookie (counter 1), a server one from the store.
+      if (contender.session === 'cookie' && counter !== 2) throw new Error(`the session was not read: counter ${last.body}, expected 2`);
+      if (contender.session === 'server') result.finalCounter = counter;
+    }
+    child.send({ type: 'stats' } satisfies ParentMessage);
+    result.storeCalls = (await nextMessage(child, 'stats', 10_000)).storeCalls as CallCounts | null;
+    const summary = summarize(result);
+    if (summary && summary.errors > 0) result.failure = `${summary.errors} errors or non-2xx responses`;
+  } catch (error) {
+    result.failure = error instanceof Error ? error.message : String(error);
+  } finally {
+    await stopChild(child);
+  }
+  return result;
+}
+
+/** Waits (a little) for a quiet machine; returns the 1-minute load averages that were too high. */
+async function waitForQuietMachine(): Promise<number[]> {
+  const busy: number[] = [];
+  for (let check = 0; check < settings.loadChecks; check++) {
+    const load1 = os.loadavg()[0]!;
+    if (load1 < settings.maxLoad) return busy;
+    busy.push(load1);
+    log(`load average ${load1.toFixed(2)} is above ${settings.maxLoad}; waiting 30 s (${check + 1}/${settings.loadChecks})`);
+    await sleep(30_000);
+  }
+  log('the machine stayed busy; measuring anyway (see the load average in the results)');
+  return busy;
+}
+
+/** Runs a section, turning a failure into an error entry of the results. */
+async function section<T>(name: string, run: () => Promise<T>): Promise<T | { error: string }> {
+  log(`section ${name}`);
+  try {
+    return await run();
+  } catch (error) {
+    log(`section ${name} failed: ${String(error)}`);
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function main(): Promise<void> {
+  const prepared = await prepareRuntime();
+  const busyChecks = await waitForQuietMachine();
+  const started = Date.now();
+  const cpus = os.cpus();
+  const info: RunInfo = {
+    cpu: cpus[0]?.model ?? 'unknown CPU',
+    cores: cpus.length,
+    memoryGiB: os.totalmem() / 1024 ** 3,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    node: process.version,
+    loadAtStart: os.loadavg(),
+    loadAtEnd: [],
+    command: commandLine(),
+    startedAt: new Date(started).toISOString(),
+    totalSeconds: 0,
+    connections: settings.connections,
+    warmupSeconds: settings.warmup,
+    durationSeconds: settings.duration,
+    rounds: settings.rounds,
+    runtime: prepared.description,
+    busyChecks,
+  };
+  log(`${info.cpu}, ${info.cores} cores, Node ${info.node}, load ${info.loadAtStart.map((x) => x.toFixed(2)).join(' ')}`);
+  const results: BenchResults = { info, http: [] };
+  try {
+    if (settings.sections.has('http')) {
+      const contenders = CONTENDERS.filter((c) => !settings.only || settings.only.has(c.id));
+      for (const contender of contenders) {
+        log(`${contender.label} (${contender.id})`);
+        const result = await measureContender(prepared.runtime, contender);
+        if (result.failure) log(`  failed: ${result.failure}`);
+        results.http.push(result);
+      }
+    }
+    if (settings.sections.has('memory')) {
+      results.memory = await section('memory', () => runSection<MemoryResult>(prepared.runtime, 'memory.ts', ['--expose-gc']));
+    }
+    if (settings.sections.has('latency')) {
+      results.latency = await section('latency', () => runSection<StoreLatencyResult>(prepared.runtime, 'store-latency.ts'));
+    }
+    if (settings.sections.has('calls')) {
+      results.calls = await section('calls', () => runSection<StoreCallsResult>(prepared.runtime, 'store-calls.ts'));
+    }
+  } finally {
+    prepared.dispose();
+    try {
+      const deleted = await deleteRedisKeys(REDIS_PREFIX);
+      log(`deleted ${deleted} Redis keys under ${REDIS_PREFIX}`);
+    } catch (error) {
+      log(`could not delete the Redis keys under ${REDIS_PREFIX}: ${String(error)}`);
+    }
+  }
+  info.loadAtEnd = os.loadavg();
+  info.totalSeconds = (Date.now() - started) / 1000;
+  writeFileSync(settings.out, renderResults(results));
+  log(`wrote ${settings.out} (${(info.totalSeconds / 60).toFixed(1)} min)`);
+  for (const outcome of targets(results)) {
+    log(`${outcome.met === undefined ? 'not run' : outcome.met ? 'met    ' : 'NOT MET'}  ${outcome.target}: ${outcome.measured}`);
+  }
+}
+
+await main();
