@@ -5,6 +5,7 @@ import { withTimeout } from './internal/deadline.js';
 import { checkTtl, isExpired } from './internal/ttl.js';
 import { randomVersion } from './internal/version.js';
 import { memcachedExptime } from './internal/memcached/expiry.js';
+import { createBare, loadBare, touchBare, updateBare } from './internal/memcached/flask-session-layout.js';
 import { decodeItem, encodeItem, ITEM_FLAGS, type SessionItem } from './internal/memcached/item.js';
 import {
   deleteItem,
@@ -38,6 +39,14 @@ export interface MemcachedStoreOptions {
    * of a conditional write; past it the call fails with `StoreError`. Default: `2000`.
    */
   timeoutMs?: number;
+  /**
+   * How a session is stored. `'sessionkit'` (default): value, version and exact expiry in the
+   * item. `'flask-session'`: the bare value, exactly as Flask-Session 0.8 stores it, so a Flask
+   * app and this store share sessions; the version is then the item's CAS value and the expiry
+   * is memcached's own (whole seconds). Use it with `ServerSessionInterface`'s
+   * `serializationFormat`.
+   */
+  layout?: 'sessionkit' | 'flask-session';
 }
 
 /** Most rounds of a read-then-compare-and-swap before giving up. */
@@ -70,6 +79,7 @@ export class MemcachedStore implements Store {
   readonly name = 'memcached';
   readonly #options: MemcachedStoreOptions;
   readonly #timeoutMs: number;
+  readonly #bare: boolean;
   #connecting: Promise<Connection> | undefined;
   #closed = false;
 
@@ -87,6 +97,11 @@ export class MemcachedStore implements Store {
           'would read as absent instead of failing; create it with failover: false',
       );
     }
+    const layout = options.layout ?? 'sessionkit';
+    if (layout !== 'sessionkit' && layout !== 'flask-session') {
+      throw new ConfigError('layout', `expected 'sessionkit' or 'flask-session', got ${String(layout)}`);
+    }
+    this.#bare = layout === 'flask-session';
     if (!options.client && options.servers !== undefined && options.servers.trim() === '') {
       throw new ConfigError('servers', 'give at least one "host:port"');
     }
@@ -96,6 +111,7 @@ export class MemcachedStore implements Store {
   async load(key: string): Promise<StoreRecord | null> {
     checkKey(key);
     return this.#run('load', async (c) => {
+      if (this.#bare) return loadBare(c, key);
       const found = await this.#read(c, key);
       if (!found) return null;
       const { item } = found;
@@ -108,6 +124,7 @@ export class MemcachedStore implements Store {
     checkKey(key);
     const ttl = checkTtl(ttlMs);
     return this.#run('create', async (c) => {
+      if (this.#bare) return createBare(c, key, value, ttl);
       const version = randomVersion();
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const now = Date.now();
@@ -131,6 +148,7 @@ export class MemcachedStore implements Store {
     checkKey(key);
     const ttl = checkTtl(ttlMs);
     return this.#run('update', async (c): Promise<UpdateResult> => {
+      if (this.#bare) return updateBare(c, key, value, expectedVersion, ttl);
       const version = randomVersion();
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const found = await this.#read(c, key);
@@ -151,6 +169,7 @@ export class MemcachedStore implements Store {
     checkKey(key);
     const ttl = checkTtl(ttlMs);
     return this.#run('touch', async (c) => {
+      if (this.#bare) return touchBare(c, key, ttl);
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const found = await this.#read(c, key);
         if (!found) return false;

@@ -138,7 +138,7 @@ describe('a Node app and a Flask app sharing sessions through Redis', () => {
     });
     session.set('user', 'bob');
     (session.get('cart') as number[]).push(3);
-    session.set('tuple', Tuple.of('x', 2));
+    session.set('tuple', Tuple.of<unknown>('x', 2));
     const saved = await iface.save(session);
     expect(cookieFrom(saved.setCookie)).toBe(cookie); // same signed sid
     expect(await redis.ttl(prefix + sidOf(cookie))).toBeGreaterThan(LIFETIME - 5);

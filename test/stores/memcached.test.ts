@@ -48,6 +48,16 @@ describeStoreConformance('MemcachedStore, memjs client passed in', async () => {
   };
 });
 
+describeStoreConformance(
+  'MemcachedStore, Flask-Session layout',
+  async () => {
+    const store = new MemcachedStore({ servers: address(single), layout: 'flask-session' });
+    return { store, cleanup: () => store.close() };
+  },
+  // memcached's own expiry counts whole seconds and cannot be read back
+  { shortTtlMs: 1000, pastShortTtlMs: 3200, reportsExpiry: false },
+);
+
 /** A raw memjs client, to look at what memcached itself holds. */
 function rawClient(server: ChildServer): memjs.Client {
   return memjs.Client.create(address(server), { logger: quiet, retries: 1 });

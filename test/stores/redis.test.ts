@@ -61,6 +61,32 @@ for (const [driver, open] of Object.entries(drivers)) {
       { keyPrefix: `${PREFIX}${driver}:` },
     );
 
+    describeStoreConformance(
+      `RedisStore (${driver}), Flask-Session layout`,
+      async () => ({ store: new RedisStore({ client: connection.client, layout: 'flask-session' }), cleanup: async () => {} }),
+      { keyPrefix: `${PREFIX}${driver}:flask:` },
+    );
+
+    it('Flask-Session layout: the key holds the bare value, as Flask-Session writes it', async () => {
+      const store = new RedisStore({ client: connection.client, layout: 'flask-session' });
+      const key = `${PREFIX}${driver}:bare`;
+      const value = new Uint8Array([0x81, 0xa1, 0x61, 0x01]);
+      await store.create(key, value, 60_000);
+      const admin = createClient({ url: SHARED_URL });
+      await admin.connect();
+      try {
+        const raw = await admin.sendCommand(['GET', key], { typeMapping: { 36: Buffer } } as never);
+        expect(Buffer.from(raw as unknown as Buffer).equals(Buffer.from(value))).toBe(true);
+        // Flask rewrites the value: a version read before no longer matches
+        const before = (await store.load(key))!.version;
+        await admin.sendCommand(['SET', key, 'other', 'EX', '60']);
+        expect(await store.update(key, value, before, 60_000)).toEqual({ ok: false, reason: 'conflict' });
+      } finally {
+        await admin.del(key);
+        await admin.quit();
+      }
+    });
+
     it('stores one binary-safe string "sk1:<version>:<value>" with the TTL on the key', async () => {
       const store = new RedisStore({ client: connection.client });
       const key = `${PREFIX}${driver}:layout`;

@@ -40,7 +40,7 @@ export interface MemjsModule {
 }
 
 /** Binary-protocol opcodes. */
-export const Opcode = { get: 0x00, set: 0x01, add: 0x02, delete: 0x04 } as const;
+export const Opcode = { get: 0x00, set: 0x01, add: 0x02, delete: 0x04, touch: 0x1c } as const;
 
 /** Binary-protocol response statuses the store tells apart. */
 export const Status = { ok: 0x00, notFound: 0x01, exists: 0x02, tooLarge: 0x03, notStored: 0x05 } as const;
@@ -125,6 +125,17 @@ export async function storeItem(
   key: string,
   item: { value: Uint8Array; flags: number; exptime: number; cas?: Buffer },
 ): Promise<number> {
+  return (await storeItemWithCas(memjs, client, command, key, item)).status;
+}
+
+/** `storeItem`, also returning the CAS value memcached gave the stored item. */
+export async function storeItemWithCas(
+  memjs: MemjsModule,
+  client: MemjsClient,
+  command: 'set' | 'add',
+  key: string,
+  item: { value: Uint8Array; flags: number; exptime: number; cas?: Buffer },
+): Promise<{ status: number; cas: Buffer }> {
   const seq = nextSeq(client);
   const extras = Buffer.alloc(8);
   extras.writeUInt32BE(item.flags >>> 0, 0);
@@ -135,8 +146,23 @@ export async function storeItem(
   if (item.cas) item.cas.copy(request, 16, 0, 8);
   const response = await send(client, key, request, seq, 1);
   const status = response.header.status ?? Status.ok;
-  if (status === Status.ok || status === Status.exists || status === Status.notFound || status === Status.notStored) return status;
+  if (status === Status.ok || status === Status.exists || status === Status.notFound || status === Status.notStored) {
+    return { status, cas: Buffer.from(response.header.cas ?? Buffer.alloc(8)) };
+  }
   throw new MemcachedStatusError(command.toUpperCase(), status);
+}
+
+/** `TOUCH`: a new expiry for an existing item, value and CAS untouched; false when absent. */
+export async function touchItem(memjs: MemjsModule, client: MemjsClient, key: string, exptime: number): Promise<boolean> {
+  const seq = nextSeq(client);
+  const extras = Buffer.alloc(4);
+  extras.writeUInt32BE(exptime >>> 0, 0);
+  const request = memjs.Utils.makeRequestBuffer(Opcode.touch, key, extras, '', seq);
+  const response = await send(client, key, request, seq, 1);
+  const status = response.header.status ?? Status.ok;
+  if (status === Status.notFound) return false;
+  if (status !== Status.ok) throw new MemcachedStatusError('TOUCH', status);
+  return true;
 }
 
 /** `DELETE`; absent keys are fine. */
