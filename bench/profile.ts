@@ -177,7 +177,10 @@ async function main(): Promise<void> {
     '',
     '| area | self | share |',
     '| --- | ---: | ---: |',
-    ...[...areas.entries()].sort((a, b) => b[1] - a[1]).map(([area, ms]) => `| ${area} | ${ms.toFixed(0)} ms | ${pct(ms / busyMs)} |`),
+    ...[...areas.entries()]
+      .filter(([, ms]) => ms / busyMs >= 0.001)
+      .sort((a, b) => b[1] - a[1])
+      .map(([area, ms]) => `| ${area} | ${ms.toFixed(0)} ms | ${pct(ms / busyMs)} |`),
     '',
     `## Top ${top} functions by self time`,
     '',

@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
+import { FlaskSessionCodec } from '../interfaces/flask-session-codec.js';
 import { TaggedJsonRecordCodec, type RecordCodec } from '../interfaces/record-codec.js';
-import { TaggedJSONSerializer } from '../serialization/index.js';
+import { parsePythonJson, TaggedJSONSerializer } from '../serialization/index.js';
 import { openStore } from '../stores/from-url.js';
 import type { Store } from '../stores/store.js';
+import { isSessionData } from '../serialization/value-kinds.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 /** Usage of `sessionkit store`. */
 export const STORE_USAGE = `Usage: sessionkit store <list|get|set|delete|purge> [args] --store URL [--prefix P]
+                        [--flask-session [--format msgpack|json]]
 
   list                     print the ids of live sessions, one per line
   get <id>                 print a session's data as tagged JSON (exit 1 if there is none)
@@ -16,8 +19,13 @@ export const STORE_USAGE = `Usage: sessionkit store <list|get|set|delete|purge> 
   purge [--all]            remove expired sessions (stores without native expiry);
                            --all: remove every session under the prefix
 
-  --store URL   memory://, file:///dir, sqlite:///path.db, redis://host:port/db
-  --prefix P    key prefix (default "session:", Flask-Session's SESSION_KEY_PREFIX)
+  --store URL       memory://, file:///dir, sqlite:///path.db, redis://host:port/db,
+                    memcached://host:port[,host:port], mongodb://host:port, postgres://…, mysql://…
+  --prefix P        key prefix (default "session:", Flask-Session's SESSION_KEY_PREFIX)
+  --flask-session   read and write sessions as Flask-Session 0.8 stores them (redis, memcached):
+                    the bare session dict; get prints it as JSON (bytes in base64, dates in
+                    RFC 3339, as msgspec writes JSON); set takes plain JSON
+  --format F        Flask-Session's SESSION_SERIALIZATION_FORMAT: msgpack (default) or json
 `;
 
 const DEFAULT_TTL_SECONDS = 31 * 24 * 60 * 60;
@@ -34,6 +42,8 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
         prefix: { type: 'string', default: 'session:' },
         ttl: { type: 'string' },
         all: { type: 'boolean', default: false },
+        'flask-session': { type: 'boolean', default: false },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -55,17 +65,23 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
     if (!/^\d+$/.test(values.ttl) || Number(values.ttl) === 0) throw new UsageError(`--ttl must be a positive number of seconds, got "${values.ttl}"`);
     ttlMs = Number(values.ttl) * 1000;
   }
-  const codec = new TaggedJsonRecordCodec();
+  const flask = values['flask-session'];
+  if (values.format !== undefined && !flask) throw new UsageError('--format goes with --flask-session');
+  const format = values.format ?? 'msgpack';
+  if (format !== 'msgpack' && format !== 'json') throw new UsageError(`--format must be msgpack or json, got "${format}"`);
+  const codec: RecordCodec = flask ? await FlaskSessionCodec.create(format) : new TaggedJsonRecordCodec();
+  const show = flask ? await flaskJson() : (data: Record<string, unknown>) => new TaggedJSONSerializer().dumps(data);
+  const read = flask ? parsePythonJson : (text: string) => new TaggedJSONSerializer().loads(text);
   const prefix = values.prefix;
-  const store = await openStore(values.store);
+  const store = await openStore(values.store, { layout: flask ? 'flask-session' : 'sessionkit' });
   try {
     switch (action) {
       case 'list':
         return await list(store, prefix, io);
       case 'get':
-        return await get(store, codec, prefix + rest[0], io);
+        return await get(store, codec, prefix + rest[0], show, io);
       case 'set':
-        return await set(store, codec, prefix + rest[0], rest[1]!, ttlMs, io);
+        return await set(store, codec, prefix + rest[0], () => read(rest[1]!), ttlMs);
       case 'delete':
         await store.destroy(prefix + rest[0]);
         return EXIT.ok;
@@ -83,26 +99,32 @@ async function list(store: Store, prefix: string, io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function get(store: Store, codec: RecordCodec, key: string, io: CliIo): Promise<number> {
+/** Shows session data as msgspec's JSON does: bytes in base64, datetimes in RFC 3339. */
+async function flaskJson(): Promise<(data: Record<string, unknown>) => string> {
+  const json = await FlaskSessionCodec.create('json');
+  return (data) => Buffer.from(json.encode(data, { createdAt: 0 })).toString('utf8');
+}
+
+async function get(store: Store, codec: RecordCodec, key: string, show: (data: Record<string, unknown>) => string, io: CliIo): Promise<number> {
   const record = await store.load(key);
   if (!record) {
     io.stderr(`no session stored under ${key}\n`);
     return EXIT.rejected;
   }
   const { data } = codec.decode(record.value);
-  io.stdout(`${new TaggedJSONSerializer().dumps(data)}\n`);
+  io.stdout(`${show(data)}\n`);
   return EXIT.ok;
 }
 
-async function set(store: Store, codec: RecordCodec, key: string, json: string, ttlMs: number, _io: CliIo): Promise<number> {
+async function set(store: Store, codec: RecordCodec, key: string, parse: () => unknown, ttlMs: number): Promise<number> {
   let data: unknown;
   try {
-    data = new TaggedJSONSerializer().loads(json);
+    data = parse();
   } catch (error) {
-    throw new UsageError(`<json> is not valid (tagged) JSON: ${(error as Error).message}`);
+    throw new UsageError(`<json> is not valid JSON: ${(error as Error).message}`);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError('<json> must be a JSON object');
-  const value = codec.encode(data as Record<string, unknown>, { createdAt: Date.now() });
+  if (!isSessionData(data)) throw new UsageError('<json> must be a JSON object');
+  const value = codec.encode(data, { createdAt: Date.now() });
   for (let attempt = 0; attempt < 10; attempt++) {
     const existing = await store.load(key);
     if (!existing) {

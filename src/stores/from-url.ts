@@ -5,8 +5,11 @@ import type { Store } from './store.js';
 import { withTimeout } from './internal/deadline.js';
 import { importDriver } from './internal/driver.js';
 import { FileSystemStore } from './filesystem.js';
+import { MemcachedStore } from './memcached.js';
 import { MemoryStore } from './memory.js';
+import { MongoStore } from './mongodb.js';
 import { RedisStore, type RedisClientLike } from './redis.js';
+import { SqlStore } from './sql.js';
 import { SqliteStore } from './sqlite.js';
 
 export { DriverMissingError } from './internal/driver.js';
@@ -23,7 +26,20 @@ export const SUPPORTED_STORE_URLS = [
   'sqlite::memory:',
   'redis://[user:password@]host:port[/db]',
   'rediss://… (TLS)',
+  'memcached://host:port[,host:port…]',
+  'mongodb://… (mongodb+srv://…)',
+  'postgres://user@host:port/db',
+  'mysql://user@host:port/db (MariaDB too)',
 ] as const;
+
+/** Options of `openStore`. */
+export interface OpenStoreOptions {
+  /**
+   * Lay sessions out as Flask-Session 0.8 does (bare values), to share them with a Flask app:
+   * `'flask-session'`, for `redis:` and `memcached:` URLs. Default `'sessionkit'`.
+   */
+  layout?: 'sessionkit' | 'flask-session';
+}
 
 /**
  * Opens a store described by a URL, e.g. from an environment variable:
@@ -36,16 +52,26 @@ export const SUPPORTED_STORE_URLS = [
  *   function creates and connects, and that `close()` closes (`?timeoutMs=` per operation,
  *   `?connectTimeoutMs=` for the first connection, default 10000)
  *
+ * - `memcached://127.0.0.1:11211,127.0.0.1:11212` → `MemcachedStore` (`?timeoutMs=`)
+ * - `mongodb://host:27017` → `MongoStore` (`?db=`, `?collection=`, `?timeoutMs=`; other query
+ *   parameters go to the MongoDB driver)
+ * - `postgres://…`, `postgresql://…` → `SqlStore` on PostgreSQL; `mysql://…`, `mariadb://…` →
+ *   `SqlStore` on MySQL/MariaDB (`?table=`, `?timeoutMs=`)
+ *
  * Throws `ConfigError` (option `url`) for an unknown scheme, listing the supported ones, or an
  * unknown query parameter; `StoreError` when Redis cannot be reached within `connectTimeoutMs`;
  * `DriverMissingError` when the scheme's package is not installed.
  */
-export async function openStore(url: string): Promise<OpenedStore> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const layout = options.layout ?? 'sessionkit';
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ConfigError('url', `not a URL; expected one of ${SUPPORTED_STORE_URLS.join(', ')}`);
+  }
+  if (layout !== 'sessionkit' && !['redis:', 'rediss:', 'memcached:'].includes(parsed.protocol)) {
+    throw new ConfigError('layout', `the Flask-Session layout is available for redis: and memcached: stores, not ${parsed.protocol}`);
   }
   switch (parsed.protocol) {
     case 'memory:': {
@@ -73,7 +99,34 @@ export async function openStore(url: string): Promise<OpenedStore> {
     }
     case 'redis:':
     case 'rediss:':
-      return openRedis(parsed);
+      return openRedis(parsed, layout);
+    case 'memcached:': {
+      const params = queryParams(parsed, ['timeoutMs']);
+      // Several comma-separated hosts are not a URL authority: take the text up to the path.
+      const servers = url.slice('memcached://'.length).split(/[/?]/, 1)[0] ?? '';
+      return new MemcachedStore({ servers, timeoutMs: params.number('timeoutMs'), layout });
+    }
+    case 'mongodb:':
+    case 'mongodb+srv:': {
+      const db = parsed.searchParams.get('db') ?? undefined;
+      const collection = parsed.searchParams.get('collection') ?? undefined;
+      const timeout = parsed.searchParams.get('timeoutMs');
+      const driverUrl = new URL(parsed.href);
+      for (const name of ['db', 'collection', 'timeoutMs']) driverUrl.searchParams.delete(name);
+      return new MongoStore({ url: driverUrl.href, db, collection, timeoutMs: timeout === null ? undefined : Number(timeout) });
+    }
+    case 'postgres:':
+    case 'postgresql:':
+    case 'mysql:':
+    case 'mariadb:': {
+      const params = queryParams(parsed, ['table', 'timeoutMs']);
+      const connection = new URL(parsed.href);
+      connection.search = '';
+      const common = { table: params.string('table'), timeoutMs: params.number('timeoutMs') };
+      return ['postgres:', 'postgresql:'].includes(parsed.protocol)
+        ? new SqlStore({ dialect: 'postgres', connection: connection.href, ...common })
+        : new SqlStore({ dialect: 'mysql', connection: connection.href.replace(/^mariadb:/, 'mysql:'), ...common });
+    }
     default:
       throw new ConfigError(
         'url',
@@ -104,7 +157,7 @@ function sqlitePath(url: URL): string {
   return resolve(path);
 }
 
-async function openRedis(url: URL): Promise<OpenedStore> {
+async function openRedis(url: URL, layout: 'sessionkit' | 'flask-session'): Promise<OpenedStore> {
   const params = queryParams(url, ['timeoutMs', 'connectTimeoutMs']);
   const connectTimeoutMs = params.number('connectTimeoutMs') ?? 10_000;
   const { createClient } = await importDriver('redis', 'connect', {
@@ -124,7 +177,7 @@ async function openRedis(url: URL): Promise<OpenedStore> {
     client.destroy();
     throw error;
   }
-  const store = new RedisStore({ client: client as unknown as RedisClientLike, timeoutMs: params.number('timeoutMs') });
+  const store = new RedisStore({ client: client as unknown as RedisClientLike, timeoutMs: params.number('timeoutMs'), layout });
   return withClose(store, async () => {
     if (!client.isOpen) return;
     try {

@@ -1,0 +1,137 @@
+/**
+ * `sessionkit store …` against real backends: SQLite and filesystem files, Redis, memcached and
+ * PostgreSQL, and sessions shared with a Flask app through Redis the way Flask-Session keeps them.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/index.js';
+import { Signer } from '../../src/index.js';
+import { startMemcached } from '../stores/support/memcached.js';
+import type { ChildServer } from '../stores/support/processes.js';
+import { PYTHON } from './helpers/flask.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const sid = () => randomBytes(32).toString('base64url');
+const dir = mkdtempSync(join(tmpdir(), 'sessionkit-cli-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each([
+  ['sqlite', () => `sqlite://${join(dir, 'cli.db')}`],
+  ['filesystem', () => `file://${join(dir, 'files')}`],
+  ['redis', () => 'redis://127.0.0.1:6379/0'],
+  ['postgres', () => 'postgres://postgres@127.0.0.1:5432/test?table=sessionkit_cli_test'],
+  ['mariadb', () => 'mysql://root@127.0.0.1:3306/test?table=sessionkit_cli_test'],
+])('sessionkit store on %s', (_name, url) => {
+  it('sets, gets, lists, deletes', async () => {
+    const id = sid();
+    const payload = '{"cart":[1,2],"t":{" t":["a",1]},"user":"alice"}';
+    expect(await cli('store', 'set', id, payload, '--store', url(), '--ttl', '60')).toEqual({ code: 0, stdout: '', stderr: '' });
+    const got = await cli('store', 'get', id, '--store', url());
+    expect(got.code).toBe(0);
+    expect(got.stdout).toBe(`${payload}\n`);
+    const listed = await cli('store', 'list', '--store', url());
+    expect(listed.stdout.split('\n')).toContain(id);
+    expect((await cli('store', 'delete', id, '--store', url())).code).toBe(0);
+    const gone = await cli('store', 'get', id, '--store', url());
+    expect(gone).toEqual({ code: 1, stdout: '', stderr: `no session stored under session:${id}\n` });
+  });
+});
+
+describe('sessionkit store purge', () => {
+  it('removes expired sessions from a store without native expiry, or all with --all', async () => {
+    const url = `sqlite://${join(dir, 'purge.db')}`;
+    await cli('store', 'set', sid(), '{"a":1}', '--store', url, '--ttl', '1');
+    const keep = sid();
+    await cli('store', 'set', keep, '{"a":2}', '--store', url);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await cli('store', 'purge', '--store', url)).stdout).toBe('removed 1 expired session(s)\n');
+    expect((await cli('store', 'list', '--store', url)).stdout).toBe(`${keep}\n`);
+    expect((await cli('store', 'purge', '--all', '--store', url)).stdout).toBe('removed 1 session(s)\n');
+  });
+
+  it('refuses bad arguments with exit 2', async () => {
+    expect((await cli('store', 'get', '--store', 'memory://')).code).toBe(2);
+    expect((await cli('store', 'get', 'x')).code).toBe(2);
+    expect((await cli('store', 'fetch', 'x', '--store', 'memory://')).code).toBe(2);
+    expect((await cli('store', 'set', 'x', '{}', '--store', 'memory://', '--ttl', 'soon')).code).toBe(2);
+    expect((await cli('store', 'set', 'x', '[1]', '--store', 'memory://')).code).toBe(2);
+    expect((await cli('store', 'get', 'x', '--store', 'memory://', '--format', 'json')).code).toBe(2);
+    const unknown = await cli('store', 'list', '--store', 'gopher://x');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unsupported store URL scheme/);
+  });
+});
+
+describe('sessionkit store --flask-session', () => {
+  const SECRET = 'cli-shared-secret';
+  let redis: ReturnType<typeof createClient>;
+  let memcached: ChildServer;
+  let ask: (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  let stop: () => void;
+
+  beforeAll(async () => {
+    redis = createClient({ url: 'redis://127.0.0.1:6379' });
+    redis.on('error', () => {});
+    await redis.connect();
+    memcached = await startMemcached();
+    const peer = spawn(PYTHON, [fileURLToPath(new URL('./py/flask_session_peer.py', import.meta.url)), '6379', SECRET]);
+    const lines = createInterface({ input: peer.stdout })[Symbol.asyncIterator]();
+    ask = async (request) => {
+      peer.stdin.write(`${JSON.stringify(request)}\n`);
+      const { value } = await lines.next();
+      return JSON.parse(value as string) as Record<string, unknown>;
+    };
+    stop = () => peer.kill();
+  });
+  afterAll(async () => {
+    stop?.();
+    await memcached?.stop();
+    await redis?.quit();
+  });
+
+  it('get prints what Flask stored, as JSON', async () => {
+    const { cookie } = (await ask({ op: 'set', values: { user: 'alice', blob: { $bytes: '00ff' }, when: { $datetime: 1893553445 } } })) as { cookie: string };
+    const id = cookie.split('.')[0]!;
+    const got = await cli('store', 'get', id, '--store', 'redis://127.0.0.1:6379/0', '--flask-session');
+    expect(got.code).toBe(0);
+    expect(JSON.parse(got.stdout)).toEqual({ _permanent: true, user: 'alice', blob: 'AP8=', when: '2030-01-02T03:04:05Z' });
+    await redis.del(`session:${id}`);
+  });
+
+  it('set writes a session Flask opens', async () => {
+    const id = sid();
+    const result = await cli('store', 'set', id, '{"_permanent":true,"user":"bob","n":[1,2]}', '--store', 'redis://127.0.0.1:6379/0', '--flask-session', '--ttl', '120');
+    expect(result.code).toBe(0);
+    expect(await redis.ttl(`session:${id}`)).toBeGreaterThan(110);
+    const cookie = new Signer({ secret: SECRET, salt: 'flask-session', keyDerivation: 'hmac' }).sign(id);
+    const seen = (await ask({ op: 'get', cookie })) as { session: Record<string, unknown> };
+    expect(seen.session).toEqual({ _permanent: true, user: 'bob', n: [1, 2] });
+    await redis.del(`session:${id}`);
+  });
+
+  it('round-trips through memcached in the Flask-Session layout (msgpack and JSON)', async () => {
+    const url = `memcached://127.0.0.1:${memcached.port}`;
+    for (const format of ['msgpack', 'json']) {
+      const id = sid();
+      expect((await cli('store', 'set', id, '{"user":"carol","x":1.5}', '--store', url, '--flask-session', '--format', format)).code).toBe(0);
+      const got = await cli('store', 'get', id, '--store', url, '--flask-session', '--format', format);
+      expect(JSON.parse(got.stdout)).toEqual({ user: 'carol', x: 1.5 });
+      // the sessionkit layout does not misread a Flask-Session item
+      const native = await cli('store', 'get', id, '--store', url);
+      expect(native.code).toBe(1);
+    }
+  });
+});
