@@ -26,6 +26,8 @@ export const STORE_USAGE = `Usage: sessionkit store <list|get|set|delete|purge> 
                     the bare session dict; get prints it as JSON (bytes in base64, dates in
                     RFC 3339, as msgspec writes JSON); set takes plain JSON
   --format F        Flask-Session's SESSION_SERIALIZATION_FORMAT: msgpack (default) or json
+
+Session ids may start with "-": give them after "--", e.g. sessionkit store get --store URL -- -abc…
 `;
 
 const DEFAULT_TTL_SECONDS = 31 * 24 * 60 * 60;

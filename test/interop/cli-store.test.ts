@@ -24,7 +24,11 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout, stderr };
 }
 
-const sid = () => randomBytes(32).toString('base64url');
+/** A session id; those starting with "-" are passed after "--" in one test of their own. */
+const sid = (): string => {
+  const id = randomBytes(32).toString('base64url');
+  return id.startsWith('-') ? sid() : id;
+};
 const dir = mkdtempSync(join(tmpdir(), 'sessionkit-cli-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,6 +51,15 @@ describe.each([
     expect((await cli('store', 'delete', id, '--store', url())).code).toBe(0);
     const gone = await cli('store', 'get', id, '--store', url());
     expect(gone).toEqual({ code: 1, stdout: '', stderr: `no session stored under session:${id}\n` });
+  });
+});
+
+describe('sessionkit store with an id that starts with "-"', () => {
+  it('takes it after "--"', async () => {
+    const url = `sqlite://${join(dir, 'dash.db')}`;
+    const id = `-${randomBytes(32).toString('base64url').slice(1)}`;
+    expect((await cli('store', 'set', '--store', url, '--', id, '{"a":1}')).code).toBe(0);
+    expect((await cli('store', 'get', '--store', url, '--', id)).stdout).toBe('{"a":1}\n');
   });
 });
 
