@@ -31,6 +31,8 @@ export interface DemoOptions {
   memcachedServers?: string;
   /** MongoDB connection string for `mongodb`. Default `mongodb://127.0.0.1:27017`. */
   mongodbUrl?: string;
+  /** Database URL for `postgres` / `mysql`. Default: the local server's `test` database. */
+  databaseUrl?: string;
 }
 
 /** A running demo. */
@@ -82,6 +84,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
     memcachedServers: options.memcachedServers ?? '127.0.0.1:11211',
     mongodbUrl: options.mongodbUrl ?? 'mongodb://127.0.0.1:27017',
+    databaseUrl: options.databaseUrl,
   });
   const server = createServer(createRequestHandler({ users, backend, permanentLifetime }));
   let port: number;

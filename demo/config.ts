@@ -22,7 +22,8 @@ function parsePort(value: string | undefined): number {
 /**
  * `PORT` (5000), `HOST` (127.0.0.1), `SESSION_TYPE` (sqlite), `SECRET_KEY` (a development secret,
  * with a warning), `REDIS_URL` (redis://127.0.0.1:6379), `MEMCACHED_SERVERS` (127.0.0.1:11211),
- * `MONGODB_URL` (mongodb://127.0.0.1:27017), `DEMO_DATA_DIR` (demo/data).
+ * `MONGODB_URL` (mongodb://127.0.0.1:27017), `DATABASE_URL` (for `postgres` / `mysql`: the local
+ * server's `test` database), `DEMO_DATA_DIR` (demo/data).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const warnings: string[] = [];
@@ -41,6 +42,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     redisUrl: env.REDIS_URL || undefined,
     memcachedServers: env.MEMCACHED_SERVERS || undefined,
     mongodbUrl: env.MONGODB_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DEMO_DATA_DIR || undefined,
   };
   return { options, warnings };

@@ -27,6 +27,8 @@ export interface BackendOptions {
   memcachedServers: string;
   /** MongoDB connection string for `mongodb`. */
   mongodbUrl: string;
+  /** Database URL for `postgres` and `mysql` (default: the local servers' `test` database). */
+  databaseUrl?: string;
 }
 
 /** The session setup the demo runs with. */
@@ -51,10 +53,9 @@ export class UnknownSessionTypeError extends Error {
 }
 
 /**
- * Server sessions end 24 hours after creation however active they are; before that they end
- * after `permanentLifetime` without use, as cookie sessions do. (The library's default absolute
- * timeout equals the permanent lifetime, which with the demo's 10 minutes would end every
- * session 10 minutes after it started.)
+ * Server sessions end 24 hours after creation however active they are (the library has no
+ * absolute timeout by default); before that they end after `permanentLifetime` without use, as
+ * cookie sessions do.
  */
 const ABSOLUTE_TIMEOUT_SECONDS = 24 * 60 * 60;
 
@@ -113,6 +114,26 @@ const STORE_RECIPES: Readonly<Record<string, StoreRecipe>> = {
     async create(Class, { memcachedServers }) {
       const store = new (Class as StoreConstructor<{ servers: string }>)({ servers: memcachedServers });
       return { store, location: `memcached at ${memcachedServers}` };
+    },
+  },
+  postgres: {
+    module: 'sql',
+    exportName: 'SqlStore',
+    hint: 'start PostgreSQL or set DATABASE_URL',
+    async create(Class, { databaseUrl }) {
+      const connection = databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
+      const store = new (Class as StoreConstructor<{ dialect: string; connection: string }>)({ dialect: 'postgres', connection });
+      return { store, location: `PostgreSQL at ${redactUrl(connection)}`, close: () => (store as Store & { close(): Promise<void> }).close() };
+    },
+  },
+  mysql: {
+    module: 'sql',
+    exportName: 'SqlStore',
+    hint: 'start MySQL/MariaDB or set DATABASE_URL',
+    async create(Class, { databaseUrl }) {
+      const connection = databaseUrl ?? 'mysql://root@127.0.0.1:3306/test';
+      const store = new (Class as StoreConstructor<{ dialect: string; connection: string }>)({ dialect: 'mysql', connection });
+      return { store, location: `MySQL/MariaDB at ${redactUrl(connection)}`, close: () => (store as Store & { close(): Promise<void> }).close() };
     },
   },
   mongodb: {
