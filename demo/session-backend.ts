@@ -74,6 +74,21 @@ interface StoreRecipe {
   create(Class: StoreConstructor<never>, options: BackendOptions): Promise<{ store: Store; location: string; close?: () => Promise<void> }>;
 }
 
+/** The `SqlStore` on one dialect, reached through `DATABASE_URL` or the local server. */
+function sqlRecipe(dialect: 'postgres' | 'mysql', label: string, localUrl: string): StoreRecipe {
+  return {
+    module: 'sql',
+    exportName: 'SqlStore',
+    hint: `start ${label} or set DATABASE_URL`,
+    async create(Class, { databaseUrl }) {
+      const connection = databaseUrl ?? localUrl;
+      const store = new (Class as StoreConstructor<{ dialect: string; connection: string }>)({ dialect, connection });
+      const close = () => (store as Store & { close(): Promise<void> }).close();
+      return { store, location: `${label} at ${redactUrl(connection)}`, close };
+    },
+  };
+}
+
 const STORE_RECIPES: Readonly<Record<string, StoreRecipe>> = {
   memory: {
     module: 'memory',
@@ -116,26 +131,8 @@ const STORE_RECIPES: Readonly<Record<string, StoreRecipe>> = {
       return { store, location: `memcached at ${memcachedServers}` };
     },
   },
-  postgres: {
-    module: 'sql',
-    exportName: 'SqlStore',
-    hint: 'start PostgreSQL or set DATABASE_URL',
-    async create(Class, { databaseUrl }) {
-      const connection = databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
-      const store = new (Class as StoreConstructor<{ dialect: string; connection: string }>)({ dialect: 'postgres', connection });
-      return { store, location: `PostgreSQL at ${redactUrl(connection)}`, close: () => (store as Store & { close(): Promise<void> }).close() };
-    },
-  },
-  mysql: {
-    module: 'sql',
-    exportName: 'SqlStore',
-    hint: 'start MySQL/MariaDB or set DATABASE_URL',
-    async create(Class, { databaseUrl }) {
-      const connection = databaseUrl ?? 'mysql://root@127.0.0.1:3306/test';
-      const store = new (Class as StoreConstructor<{ dialect: string; connection: string }>)({ dialect: 'mysql', connection });
-      return { store, location: `MySQL/MariaDB at ${redactUrl(connection)}`, close: () => (store as Store & { close(): Promise<void> }).close() };
-    },
-  },
+  postgres: sqlRecipe('postgres', 'PostgreSQL', 'postgres://postgres@127.0.0.1:5432/test'),
+  mysql: sqlRecipe('mysql', 'MySQL/MariaDB', 'mysql://root@127.0.0.1:3306/test'),
   mongodb: {
     module: 'mongodb',
     exportName: 'MongoStore',

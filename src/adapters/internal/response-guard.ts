@@ -8,6 +8,12 @@ export interface ResponseGuardOptions {
   /** Saves the session and returns the headers to add; called once, when the app starts its response. */
   commit: () => Promise<SaveResult>;
   /**
+   * Saves the session synchronously when the session interface can (cookie sessions): returns
+   * the headers to add, or `undefined` when only `commit` can save. Then the app's first call
+   * goes through at once, with nothing queued.
+   */
+  commitSync?: () => SaveResult | undefined;
+  /**
    * Answers the request when `commit` failed. Nothing was sent yet: the response's headers and
    * status were reset, so the handler writes a fresh response.
    */
@@ -27,51 +33,60 @@ export interface ResponseGuard {
 type GuardedMethod = 'writeHead' | 'write' | 'end' | 'flushHeaders';
 type Method = (...args: unknown[]) => unknown;
 type Call = { method: GuardedMethod; args: unknown[] };
+type MaskedFlag = (typeof MASKED)[number];
 
 const METHODS: readonly GuardedMethod[] = ['writeHead', 'write', 'end', 'flushHeaders'];
 const MASKED = ['headersSent', 'writableEnded', 'finished'] as const;
+const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * Holds back a node response until the session is saved. The first `writeHead`, `write`, `end` or
- * `flushHeaders` starts `commit()`; that call and every later one are queued and replayed in
- * order once the Set-Cookie and Vary headers are on the response, so headers never leave before
- * the save completed. While it waits, the response reports itself as sent (`headersSent`) and,
- * after `end()`, as ended — as it would be without the guard — and `write()` returns `false`,
- * with a `'drain'` following the replay.
+ * `flushHeaders` starts the save. When the session interface saves synchronously (cookie
+ * sessions), the headers are added and that call goes through at once. Otherwise it starts
+ * `commit()`; that call and every later one are queued and replayed in order once the Set-Cookie
+ * and Vary headers are on the response, so headers never leave before the save completed. While
+ * it waits, the response reports itself as sent (`headersSent`) and, after `end()`, as ended — as
+ * it would be without the guard — and `write()` returns `false`, with a `'drain'` following the
+ * replay.
  *
  * Code that wraps these methods after the guard (compression…) keeps working: the guard's
- * methods stay under the wrappers and pass calls through once the save is done.
+ * methods stay under the wrappers and pass calls through once the save is done. The guard's own
+ * properties stay on the response after the save (passing through): deleting properties would
+ * turn the response into a slow dictionary-mode object for the rest of its life.
  */
 export function guardResponse(res: ServerResponse, options: ResponseGuardOptions): ResponseGuard {
   let state: 'armed' | 'saving' | 'released' | 'failed' = 'armed';
   let ended = false;
   let triggered = false;
   const queue: Call[] = [];
-  const originals = new Map<GuardedMethod, Method>();
-  const installed = new Map<PropertyKey, { before: PropertyDescriptor | undefined; mine: PropertyDescriptor }>();
-  let markSettled: () => void = () => {};
-  const settled = new Promise<void>((resolve) => {
-    markSettled = resolve;
-  });
-
-  const install = (name: PropertyKey, descriptor: PropertyDescriptor): void => {
-    const mine = { configurable: true, ...descriptor };
-    installed.set(name, { before: Object.getOwnPropertyDescriptor(res, name), mine });
-    Object.defineProperty(res, name, mine);
+  const originals: Record<GuardedMethod, Method> = {
+    writeHead: res.writeHead as Method,
+    write: res.write as Method,
+    end: res.end as Method,
+    flushHeaders: res.flushHeaders as Method,
   };
-  /** Takes back what the guard installed, where nobody has replaced it since. */
-  const uninstall = (names: readonly PropertyKey[]): void => {
-    for (const name of names) {
-      const entry = installed.get(name);
-      if (!entry) continue;
-      installed.delete(name);
-      const current = Object.getOwnPropertyDescriptor(res, name);
-      if (current?.value !== entry.mine.value || current?.get !== entry.mine.get) continue;
-      if (entry.before) Object.defineProperty(res, name, entry.before);
-      else Reflect.deleteProperty(res, name);
+  // Created only when asked for (most requests never ask).
+  let settled: Promise<void> | undefined;
+  let markSettled: (() => void) | undefined;
+  let isSettled = false;
+  const settle = (): void => {
+    isSettled = true;
+    markSettled?.();
+  };
+
+  const callOriginal = (method: GuardedMethod, args: unknown[]): unknown => originals[method].apply(res, args);
+
+  /** Drops the app's response after a failed save and lets `onError` answer. */
+  const fail = (calls: Call[], error: unknown): void => {
+    state = 'failed';
+    failCallbacks(calls, error);
+    resetResponse(res);
+    try {
+      options.onError(error);
+    } finally {
+      settle();
     }
   };
-  const callOriginal = (method: GuardedMethod, args: unknown[]): unknown => originals.get(method)!.apply(res, args);
 
   const intercept = (method: GuardedMethod, args: unknown[]): unknown => {
     if (state === 'released') return callOriginal(method, args);
@@ -82,12 +97,28 @@ export function guardResponse(res: ServerResponse, options: ResponseGuardOptions
       failCallbacks([{ method, args }], new Error('the response was replaced by an error response'));
       return placeholderResult(res, method);
     }
+    if (state === 'armed' && options.commitSync) {
+      let result: SaveResult | undefined;
+      try {
+        result = options.commitSync();
+      } catch (error) {
+        triggered = true;
+        fail([{ method, args }], error);
+        return placeholderResult(res, method);
+      }
+      if (result !== undefined) {
+        state = 'released';
+        triggered = true;
+        settle();
+        return send(res, method, args, result, callOriginal);
+      }
+    }
     queue.push({ method, args });
     if (method === 'end') ended = true;
     if (state === 'armed') {
       state = 'saving';
       triggered = true;
-      for (const name of MASKED) install(name, { get: () => (name === 'headersSent' ? true : ended) });
+      maskFlags(res, () => state === 'saving', ended ? () => true : () => ended);
       void run();
     }
     return placeholderResult(res, method);
@@ -98,49 +129,93 @@ export function guardResponse(res: ServerResponse, options: ResponseGuardOptions
     try {
       result = await options.commit();
     } catch (error) {
-      state = 'failed';
-      uninstall(MASKED);
-      failCallbacks(queue.splice(0), error);
-      resetResponse(res);
-      try {
-        options.onError(error);
-      } finally {
-        markSettled();
-      }
+      fail(queue.splice(0), error);
       return;
     }
     state = 'released';
-    uninstall([...MASKED, ...METHODS]);
     try {
       replay(res, queue.splice(0), result, callOriginal);
     } finally {
-      markSettled();
+      settle();
     }
   };
 
-  for (const method of METHODS) {
-    originals.set(method, res[method] as Method);
-    install(method, { writable: true, value: (...args: unknown[]) => intercept(method, args) });
-  }
+  res.writeHead = function writeHead(...args: unknown[]) {
+    return intercept('writeHead', args);
+  } as ServerResponse['writeHead'];
+  res.write = function write(...args: unknown[]) {
+    return intercept('write', args);
+  } as ServerResponse['write'];
+  res.end = function end(...args: unknown[]) {
+    return intercept('end', args);
+  } as ServerResponse['end'];
+  res.flushHeaders = function flushHeaders(...args: unknown[]) {
+    return intercept('flushHeaders', args);
+  } as ServerResponse['flushHeaders'];
 
   return {
     get triggered() {
       return triggered;
     },
-    settled,
+    get settled() {
+      if (isSettled) return SETTLED;
+      settled ??= new Promise<void>((resolve) => {
+        markSettled = resolve;
+      });
+      return settled;
+    },
     release() {
       if (state !== 'armed') return;
       state = 'released';
-      uninstall(METHODS);
-      markSettled();
+      settle();
     },
   };
+}
+
+/**
+ * Makes `headersSent` read `true` and `writableEnded`/`finished` read the app's view while
+ * `masking()` holds; afterwards they read the response's real state again. (Accessors that stay
+ * in place, since deleting them would slow the response down.)
+ */
+function maskFlags(res: ServerResponse, masking: () => boolean, appEnded: () => boolean): void {
+  for (const name of MASKED) {
+    const real = realFlag(res, name);
+    Object.defineProperty(res, name, {
+      configurable: true,
+      get: () => (masking() ? (name === 'headersSent' ? true : appEnded()) : real()),
+    });
+  }
+}
+
+/** Reads a flag as the response would without the mask (own property or the prototype's getter). */
+function realFlag(res: ServerResponse, name: MaskedFlag): () => unknown {
+  const own = Object.getOwnPropertyDescriptor(res, name);
+  if (own) return own.get ? () => own.get!.call(res) : () => own.value;
+  const proto = Object.getPrototypeOf(res) as object;
+  return () => Reflect.get(proto, name, res);
 }
 
 /** What a held-back call returns: `write` asks the caller to wait for `'drain'`. */
 function placeholderResult(res: ServerResponse, method: GuardedMethod): unknown {
   if (method === 'write') return false;
   return method === 'flushHeaders' ? undefined : res;
+}
+
+/** Adds the session's headers and makes the app's first call for real, returning its result. */
+function send(res: ServerResponse, method: GuardedMethod, args: unknown[], result: SaveResult, call: (method: GuardedMethod, args: unknown[]) => unknown): unknown {
+  const changes = hasHeaders(result);
+  if (!changes) return call(method, args);
+  if (!res.headersSent) applySaveResultToNode(res, result);
+  if (method !== 'writeHead') return call(method, args);
+  return callWriteHead(res, args, result, call);
+}
+
+/** `writeHead` with its headers moved onto the response first, merged with the session's. */
+function callWriteHead(res: ServerResponse, args: unknown[], result: SaveResult, call: (method: GuardedMethod, args: unknown[]) => unknown): unknown {
+  const [status, second, third] = args;
+  const message = typeof second === 'string' ? second : undefined;
+  moveWriteHeadHeaders(res, message === undefined ? second : third, result);
+  return call('writeHead', message === undefined ? [status] : [status, message]);
 }
 
 /** Makes the queued calls for real, after adding the session's headers. */
@@ -155,10 +230,7 @@ function replay(res: ServerResponse, calls: Call[], result: SaveResult, call: (m
   let wrote = false;
   for (const { method, args } of calls) {
     if (method === 'writeHead' && changes) {
-      const [status, second, third] = args;
-      const message = typeof second === 'string' ? second : undefined;
-      moveWriteHeadHeaders(res, message === undefined ? second : third, result);
-      call('writeHead', message === undefined ? [status] : [status, message]);
+      callWriteHead(res, args, result, call);
       continue;
     }
     if (method === 'write') wrote = true;
@@ -183,3 +255,5 @@ function resetResponse(res: ServerResponse): void {
   res.statusCode = 200;
   Reflect.set(res, 'statusMessage', undefined);
 }
+
+export { METHODS as GUARDED_METHODS };
