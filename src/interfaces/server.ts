@@ -132,6 +132,8 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   readonly #fingerprintJson = new TaggedJSONSerializer();
   readonly #clock: () => number;
   readonly #state = new WeakMap<Session<T>, ServerState>();
+  /** The last queued save per store key: saves of one session in this process run one at a time. */
+  readonly #saving = new Map<string, Promise<unknown>>();
   readonly #cookie: SessionCookieWriter;
 
   constructor(options: ServerSessionOptions = {}) {
@@ -272,7 +274,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       if (!session.needsSave()) return { setCookie: [], vary };
       return this.#create(session, state, key, request);
     }
-    if (session.needsSave()) return this.#update(session, state, key!, request);
+    if (session.needsSave()) return this.#inTurn(key!, () => this.#update(session, state, key!, request));
     return this.#refresh(session, state, key!, request, vary);
   }
 
@@ -295,6 +297,26 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
         return { setCookie: [this.#sessionCookie(session, id, createdAt, request)], vary: true };
       }
       if (attempt >= 3) throw new SessionKitError('Could not find a free session id after 4 tries; is the store returning null from create() for every key?');
+    }
+  }
+
+  /**
+   * Runs the saves of one session in this process one after another. Concurrent requests of one
+   * session then conflict at most once each (with a write from another process, or with the save
+   * just before theirs) instead of racing each other's retries.
+   */
+  async #inTurn<R>(key: string, save: () => Promise<R>): Promise<R> {
+    const previous = this.#saving.get(key);
+    const mine = (previous ?? Promise.resolve()).then(save, save);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#saving.set(key, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.#saving.get(key) === settled) this.#saving.delete(key);
     }
   }
 
