@@ -25,9 +25,15 @@ export interface LoadResult {
 /** Options of one load run. */
 export interface LoadOptions {
   url: string;
+  /** Connections sharing `headers`. */
   connections: number;
   seconds: number;
   headers: Record<string, string>;
+  /**
+   * Instead of `connections` × `headers`: one connection per entry, each with its own headers
+   * (one autocannon instance per connection, all in this process, run together).
+   */
+  perConnection?: Record<string, string>[];
 }
 
 /** Latencies above this many microseconds share the histogram's last bucket. */
@@ -62,26 +68,26 @@ class MicrosecondHistogram {
 /** Runs autocannon against `url` and summarizes the run. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const histogram = new MicrosecondHistogram();
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.seconds,
-    headers: options.headers,
-    timeout: 10,
-  });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-    if (statusCode >= 200 && statusCode < 300) histogram.record(responseTimeMs);
-  });
-  const result = await instance;
-  const responses = result.requests.total;
+  const groups = options.perConnection?.map((headers) => ({ connections: 1, headers })) ?? [{ connections: options.connections, headers: options.headers }];
+  const results = await Promise.all(
+    groups.map((group) => {
+      const instance = autocannon({ url: options.url, connections: group.connections, duration: options.seconds, headers: group.headers, timeout: 10 });
+      instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+        if (statusCode >= 200 && statusCode < 300) histogram.record(responseTimeMs);
+      });
+      return instance;
+    }),
+  );
+  const responses = results.reduce((sum, r) => sum + r.requests.total, 0);
+  const seconds = Math.max(...results.map((r) => r.duration));
   return {
-    rps: result.duration > 0 ? responses / result.duration : 0,
+    rps: seconds > 0 ? responses / seconds : 0,
     responses,
     p50Us: histogram.percentile(50),
     p99Us: histogram.percentile(99),
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    seconds: result.duration,
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    seconds,
   };
 }
 

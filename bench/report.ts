@@ -27,6 +27,8 @@ export interface RunInfo {
   rounds: number;
   /** How the children ran the TypeScript sources. */
   runtime: string;
+  /** Each connection had a session of its own (instead of all sharing one). */
+  sessionsPerConnection: boolean;
   /** Earlier attempts that found the machine too busy, as `load1` values. */
   busyChecks: number[];
 }
@@ -58,10 +60,20 @@ export interface Summary {
   errors: number;
 }
 
+/** req/s of a few contenders under each way of running the sources. */
+export interface RuntimeComparison {
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Runtime names, the first one being the one the run used. */
+  runtimes: string[];
+  rows: { label: string; rps: Record<string, number> }[];
+}
+
 /** The whole run. */
 export interface BenchResults {
   info: RunInfo;
   http: ContenderResult[];
+  runtimes?: RuntimeComparison | { error: string };
   memory?: MemoryResult | { error: string };
   latency?: StoreLatencyResult | { error: string };
   calls?: StoreCallsResult | { error: string };
@@ -119,10 +131,13 @@ export function targets(results: BenchResults): TargetOutcome[] {
   const byId = (id: string): ContenderResult | undefined => results.http.find((r) => r.contender.id === id);
   const throughputTarget = (id: string, name: string, minimum: number): TargetOutcome => {
     const result = byId(id);
-    const summary = result && !result.failure ? summarize(result) : undefined;
+    const summary = result ? summarize(result) : undefined;
     const base = result ? baselineOf(results.http, result) : undefined;
     if (!result) return { target: `${name} ≥ ${minimum.toFixed(2)}× bare`, measured: 'not run', met: undefined };
-    if (!summary || !base) return { target: `${name} ≥ ${minimum.toFixed(2)}× bare`, measured: result.failure ?? 'no baseline', met: false };
+    if (result.failure || !summary || !base) {
+      const measured = summary && base ? `; ${(summary.rps / base.rps).toFixed(2)}× (${int(summary.rps)} vs ${int(base.rps)} req/s)` : '';
+      return { target: `${name} ≥ ${minimum.toFixed(2)}× bare`, measured: `failed: ${result.failure ?? 'no baseline'}${measured}`, met: false };
+    }
     const r = summary.rps / base.rps;
     return { target: `${name} ≥ ${minimum.toFixed(2)}× bare`, measured: `${r.toFixed(2)}× (${int(summary.rps)} vs ${int(base.rps)} req/s)`, met: r >= minimum };
   };
@@ -178,12 +193,12 @@ function httpSection(results: BenchResults): string {
     ];
   });
   const header = ['Contender', 'req/s (median)', '× bare', 'p50 µs', '× bare', 'p99 µs', '× bare', 'Set-Cookie bytes', 'errors + non-2xx', 'rounds req/s', 'status'];
-  const server = results.http.filter((r) => r.contender.session === 'server' && r.responses !== undefined && !r.failure);
+  const server = results.http.filter((r) => r.contender.session === 'server' && r.responses !== undefined);
   const serverRows = server.map((r) => {
     const calls = r.storeCalls;
     const per = (n: number): string => (r.responses ? (n / r.responses).toFixed(2) : '–');
     return [
-      r.contender.label,
+      r.failure ? `${r.contender.label} (**failed**)` : r.contender.label,
       int(r.responses!),
       r.finalCounter === undefined ? '–' : int(r.finalCounter),
       r.finalCounter === undefined ? '–' : `${((100 * r.finalCounter) / r.responses!).toFixed(1)}%`,
@@ -196,7 +211,9 @@ function httpSection(results: BenchResults): string {
     '## HTTP throughput',
     '',
     `autocannon in the runner process, ${info.connections} connections, ${info.warmupSeconds} s warm-up then ${info.rounds} rounds of ${info.durationSeconds} s per contender; each server alone, in its own child process.`,
-    'Every request carries the cookie of a returning user (taken from one request before measuring) and `GET /` increments a counter in the session, so each request verifies, changes and re-signs or saves it.',
+    info.sessionsPerConnection
+      ? `**Sessions per connection**: each of the ${info.connections} connections is its own returning user (one autocannon instance per connection, for every contender), so no two concurrent requests share a session. \`GET /\` increments a counter in the session, so each request verifies, changes and re-signs or saves it.`
+      : 'Every request carries the cookie of one returning user (taken from one request before measuring) and `GET /` increments a counter in the session, so each request verifies, changes and re-signs or saves it.',
     'Baselines answer with a counter kept in a variable. Ratios are to the bare server of the same framework measured in this run (`× bare` of a latency: above 1 is slower).',
     'req/s and latencies are medians over the rounds; latencies are measured per response at 1 µs resolution. Set-Cookie bytes: all Set-Cookie values of one measured response.',
     '',
@@ -204,7 +221,9 @@ function httpSection(results: BenchResults): string {
     '',
     '### Server-side contenders: counter and store calls',
     '',
-    'All 10 connections share the one session, so concurrent requests update the same record. "Counter kept" is the session counter at the end divided by the responses received: below 100% means updates were lost (last write wins); slightly above, requests still in flight when a round stopped. Store calls are counted by a pass-through wrapper around the real store (sessionkit only).',
+    info.sessionsPerConnection
+      ? 'Each connection has its own session. "Counter kept" is the sum of the session counters at the end divided by the responses received (slightly above 100%: requests still in flight when a round stopped). Store calls are counted by a pass-through wrapper around the real store (sessionkit only).'
+      : `All ${info.connections} connections share the one session, so concurrent requests read and write the same record. "Counter kept" is the session counter at the end divided by the responses received: below 100% means concurrent increments of the same key collapsed (no library here re-runs the handler, so two requests that read the same value write the same value; sessionkit re-applies the changed keys of a conflicting save, express-session overwrites the whole session); slightly above, requests still in flight when a round stopped. Store calls are counted by a pass-through wrapper around the real store (sessionkit only): above 1 per request means a conditional write conflicted and was retried.`,
     '',
     table(['Contender', 'responses', 'final counter', 'counter kept', 'load calls/req', 'update calls/req', 'other calls/req'], serverRows),
   ].join('\n');
@@ -252,6 +271,20 @@ function callsSection(calls: BenchResults['calls']): string {
   ].join('\n');
 }
 
+function runtimeSection(runtimes: BenchResults['runtimes']): string {
+  if (!runtimes) return '';
+  if ('error' in runtimes) return `## tsx or compiled sources\n\n**failed**: ${runtimes.error}\n`;
+  const [used, other] = runtimes.runtimes;
+  const rows = runtimes.rows.map((r) => [r.label, ...runtimes.runtimes.map((name) => int(r.rps[name] ?? Number.NaN)), other ? ratio(r.rps[other], r.rps[used!]) : '–']);
+  return [
+    '## tsx or compiled sources',
+    '',
+    `The benchmark servers import sessionkit from \`src/\`. Run as \`${used}\` above; here each of these contenders runs both ways back to back (${runtimes.warmupSeconds} s warm-up, one ${runtimes.durationSeconds} s round each). tsx compiles with esbuild's \`keepNames\` (a \`__name()\` call for every function created at run time) and enables source maps; \`compiled\` is what \`dist/\` is: esbuild output run by plain \`node\`.`,
+    '',
+    table(['contender', ...runtimes.runtimes.map((name) => `${name} req/s`), other ? `${other} / ${used}` : '–'], rows),
+  ].join('\n');
+}
+
 /** Renders the results as Markdown. */
 export function renderResults(results: BenchResults): string {
   const { info } = results;
@@ -261,7 +294,7 @@ export function renderResults(results: BenchResults): string {
   return [
     '# sessionkit benchmark results',
     '',
-    `Written by \`npm run bench\` (\`bench/run.ts\`) on ${info.startedAt}; every run overwrites this file.`,
+    `Written by \`npm run bench\` (\`bench/run.ts\`) on ${info.startedAt}; the next run with the same \`BENCH_OUT\` overwrites this file.`,
     '',
     '## Machine and command',
     '',
@@ -275,13 +308,14 @@ export function renderResults(results: BenchResults): string {
     '',
     table(['target', 'measured', 'result'], outcomes.map((o) => [o.target, o.measured, mark(o.met)])),
     '',
-    httpSection(results),
-    '',
-    memorySection(results.memory),
-    '',
-    latencySection(results.latency),
-    '',
-    callsSection(results.calls),
-    '',
+    ...[
+      results.http.length > 0 ? httpSection(results) : '',
+      memorySection(results.memory),
+      latencySection(results.latency),
+      callsSection(results.calls),
+      runtimeSection(results.runtimes),
+    ]
+      .filter((text) => text !== '')
+      .flatMap((text) => [text, '']),
   ].join('\n');
 }

@@ -9,26 +9,30 @@
  * - `BENCH_DURATION` seconds per round (10), `BENCH_WARMUP` seconds of warm-up (3),
  *   `BENCH_ROUNDS` rounds (3), `BENCH_CONNECTIONS` (10);
  * - `BENCH_ONLY=node,sk-node-cookie` to run some contenders only (ids in `contenders.ts`);
- * - `BENCH_SECTIONS=http,memory,latency,calls` to run some sections only;
+ * - `BENCH_SECTIONS=http,memory,latency,calls,runtime` to run some sections only (`runtime`:
+ *   bare node:http and sessionkit cookie sessions run compiled and through tsx, back to back);
  * - `BENCH_SESSIONS` sessions of the memory section (1,000,000), `BENCH_STORE_OPS` operations
- *   per store and kind in the latency section (5,000);
- * - `BENCH_RUNNER=tsx|bundle` how children run the sources (see `runtime.ts`);
+ *   per store and kind in the latency section (2,000);
+ * - `BENCH_RUNNER=compiled|tsx` how children run the sources (see `runtime.ts`);
+ * - `BENCH_SESSIONS_PER=shared|connection`: every connection sends the one returning user's
+ *   cookie (`shared`, default), or each connection has a session of its own (`connection`: no
+ *   two concurrent requests on one session);
  * - `BENCH_MAX_LOAD` (1.5): above this 1-minute load average the run waits (up to
  *   `BENCH_LOAD_WAIT` checks, 30 s apart, default 6) before starting anyway;
- * - `BENCH_OUT` the results file (`bench/RESULTS.md`).
+ * - `BENCH_OUT` the results file (`bench/RESULTS.md`; the raw figures go next to it, `.json`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { envNumber, runSection, startChild, type ChildRuntime } from './child.js';
+import { envNumber, runSection, startChild, TSX_RUNTIME, type ChildRuntime } from './child.js';
 import { CONTENDERS, type ChildMessage, type Contender, type ParentMessage } from './contenders.js';
 import type { CallCounts } from './counting-store.js';
 import { cookieHeaderFrom, probe, runLoad, setCookieBytes, type LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
-import { renderResults, summarize, targets, type BenchResults, type ContenderResult, type RunInfo } from './report.js';
-import { prepareRuntime } from './runtime.js';
+import { renderResults, summarize, targets, type BenchResults, type ContenderResult, type RunInfo, type RuntimeComparison } from './report.js';
+import { prepareRuntime, type PreparedRuntime } from './runtime.js';
 import type { StoreCallsResult } from './store-calls.js';
 import type { StoreLatencyResult } from './store-latency.js';
 import { deleteRedisKeys, REDIS_PREFIX } from './stores.js';
@@ -39,15 +43,19 @@ const settings = {
   rounds: Math.round(envNumber('BENCH_ROUNDS', 3)),
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 10)),
   maxLoad: envNumber('BENCH_MAX_LOAD', 1.5),
+  sessionsPer: process.env.BENCH_SESSIONS_PER ?? 'shared',
   loadChecks: Math.round(envNumber('BENCH_LOAD_WAIT', 6)),
   only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
-  sections: new Set((process.env.BENCH_SECTIONS ?? 'http,memory,latency,calls').split(',').map((s) => s.trim())),
+  sections: new Set((process.env.BENCH_SECTIONS ?? 'http,memory,latency,calls,runtime').split(',').map((s) => s.trim())),
   out: process.env.BENCH_OUT ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
 };
 
 /** The command line that reproduces this run, with the settings that differ from the defaults. */
 function commandLine(): string {
-  const names = ['BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_SECTIONS', 'BENCH_SESSIONS', 'BENCH_STORE_OPS', 'BENCH_RUNNER'];
+  const names = [
+    'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_SECTIONS',
+    'BENCH_SESSIONS', 'BENCH_STORE_OPS', 'BENCH_RUNNER', 'BENCH_SESSIONS_PER',
+  ];
   const env = names.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
   return [...env, 'npm run bench'].join(' ');
 }
@@ -86,35 +94,51 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Warm-up, round length and rounds of one contender's measurement. */
+interface Timing {
+  warmup: number;
+  duration: number;
+  rounds: number;
+}
+
 /** Runs one HTTP contender from start to stop. */
-async function measureContender(runtime: ChildRuntime, contender: Contender): Promise<ContenderResult> {
+async function measureContender(runtime: ChildRuntime, contender: Contender, timing: Timing = settings): Promise<ContenderResult> {
   const result: ContenderResult = { contender, rounds: [] };
   const child = startChild(runtime, 'server.ts', [contender.id], [], { BENCH_REDIS_PREFIX: REDIS_PREFIX });
   try {
     const { port } = await nextMessage(child, 'ready', 60_000);
     const url = `http://127.0.0.1:${port}/`;
-    const first = await probe(url);
-    if (first.status !== 200) throw new Error(`first request answered ${first.status}`);
-    const cookie = cookieHeaderFrom(first.setCookie);
-    if (contender.session !== 'none' && !cookie) throw new Error('the first request set no session cookie');
-    const headers: Record<string, string> = cookie ? { cookie } : {};
+    // One returning user (or, with BENCH_SESSIONS_PER=connection, one per connection).
+    // Baselines too, so that every contender sees the same load generator.
+    const users = settings.sessionsPer === 'connection' ? settings.connections : 1;
+    const cookies: string[] = [];
+    for (let i = 0; i < users; i++) {
+      const first = await probe(url);
+      if (first.status !== 200) throw new Error(`first request answered ${first.status}`);
+      cookies.push(cookieHeaderFrom(first.setCookie));
+    }
+    const cookie = cookies[0]!;
+    if (contender.session !== 'none' && cookies.some((c) => !c)) throw new Error('the first request set no session cookie');
+    const headersOf = (c: string): Record<string, string> => (c ? { cookie: c } : {});
     result.cookieBytes = Buffer.byteLength(cookie);
-    const load = (seconds: number): Promise<LoadResult> => runLoad({ url, connections: settings.connections, seconds, headers });
-    result.warmup = await load(settings.warmup);
-    for (let round = 0; round < settings.rounds; round++) {
-      const measured = await load(settings.duration);
+    const load = (seconds: number): Promise<LoadResult> =>
+      runLoad({ url, connections: settings.connections, seconds, headers: headersOf(cookie), perConnection: users > 1 ? cookies.map(headersOf) : undefined });
+    result.warmup = await load(timing.warmup);
+    for (let round = 0; round < timing.rounds; round++) {
+      const measured = await load(timing.duration);
       result.rounds.push(measured);
       log(`  round ${round + 1}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50Us} µs, p99 ${measured.p99Us} µs, errors ${measured.errors}, non-2xx ${measured.non2xx}`);
     }
-    const last = await probe(url, cookie || undefined);
-    result.responses = 2 + result.warmup.responses + result.rounds.reduce((sum, r) => sum + r.responses, 0);
-    if (last.status !== 200) throw new Error(`a request after the run answered ${last.status}`);
+    const finals = [];
+    for (const c of cookies) finals.push(await probe(url, c || undefined));
+    result.responses = 2 * cookies.length + result.warmup.responses + result.rounds.reduce((sum, r) => sum + r.responses, 0);
+    const bad = finals.find((f) => f.status !== 200);
+    if (bad) throw new Error(`a request after the run answered ${bad.status}`);
     if (contender.session !== 'none') {
-      result.setCookieBytes = setCookieBytes(last.setCookie);
-      const counter = Number(last.body);
+      result.setCookieBytes = setCookieBytes(finals[0]!.setCookie);
       // A cookie session is read from the unchanged cookie (counter 1), a server one from the store.
-      if (contender.session === 'cookie' && counter !== 2) throw new Error(`the session was not read: counter ${last.body}, expected 2`);
-      if (contender.session === 'server') result.finalCounter = counter;
+      if (contender.session === 'cookie' && finals.some((f) => f.body !== '2')) throw new Error(`the session was not read: counter ${finals[0]!.body}, expected 2`);
+      if (contender.session === 'server') result.finalCounter = finals.reduce((sum, f) => sum + Number(f.body), 0);
     }
     child.send({ type: 'stats' } satisfies ParentMessage);
     result.storeCalls = (await nextMessage(child, 'stats', 10_000)).storeCalls as CallCounts | null;
@@ -126,6 +150,32 @@ async function measureContender(runtime: ChildRuntime, contender: Contender): Pr
     await stopChild(child);
   }
   return result;
+}
+
+/**
+ * Whether running the sources through tsx costs anything: bare node:http and sessionkit cookie
+ * sessions on node:http, each run compiled and through tsx, back to back (short rounds).
+ */
+async function compareRuntimes(prepared: PreparedRuntime): Promise<RuntimeComparison> {
+  const timing: Timing = { warmup: Math.min(settings.warmup, 2), duration: Math.min(settings.duration, 3), rounds: 1 };
+  const runtimes = [
+    { name: prepared.name, runtime: prepared.runtime },
+    { name: 'tsx', runtime: TSX_RUNTIME },
+  ];
+  if (prepared.name === 'tsx') runtimes.pop();
+  const rows: RuntimeComparison['rows'] = [];
+  for (const id of ['node', 'sk-node-cookie']) {
+    const contender = CONTENDERS.find((c) => c.id === id)!;
+    const rps: Record<string, number> = {};
+    for (const { name, runtime } of runtimes) {
+      log(`  ${contender.label}, ${name}`);
+      const result = await measureContender(runtime, contender, timing);
+      if (result.failure) throw new Error(`${contender.label} (${name}): ${result.failure}`);
+      rps[name] = summarize(result)!.rps;
+    }
+    rows.push({ label: contender.label, rps });
+  }
+  return { warmupSeconds: timing.warmup, durationSeconds: timing.duration, runtimes: runtimes.map((r) => r.name), rows };
 }
 
 /** Waits (a little) for a quiet machine; returns the 1-minute load averages that were too high. */
@@ -154,6 +204,7 @@ async function section<T>(name: string, run: () => Promise<T>): Promise<T | { er
 }
 
 async function main(): Promise<void> {
+  if (settings.sessionsPer !== 'shared' && settings.sessionsPer !== 'connection') throw new Error('BENCH_SESSIONS_PER must be shared or connection');
   const prepared = await prepareRuntime();
   const busyChecks = await waitForQuietMachine();
   const started = Date.now();
@@ -174,6 +225,7 @@ async function main(): Promise<void> {
     durationSeconds: settings.duration,
     rounds: settings.rounds,
     runtime: prepared.description,
+    sessionsPerConnection: settings.sessionsPer === 'connection',
     busyChecks,
   };
   log(`${info.cpu}, ${info.cores} cores, Node ${info.node}, load ${info.loadAtStart.map((x) => x.toFixed(2)).join(' ')}`);
@@ -197,6 +249,9 @@ async function main(): Promise<void> {
     if (settings.sections.has('calls')) {
       results.calls = await section('calls', () => runSection<StoreCallsResult>(prepared.runtime, 'store-calls.ts'));
     }
+    if (settings.sections.has('runtime')) {
+      results.runtimes = await section('runtime', () => compareRuntimes(prepared));
+    }
   } finally {
     prepared.dispose();
     try {
@@ -209,6 +264,8 @@ async function main(): Promise<void> {
   info.loadAtEnd = os.loadavg();
   info.totalSeconds = (Date.now() - started) / 1000;
   writeFileSync(settings.out, renderResults(results));
+  // The raw figures next to the Markdown, to re-render or compare runs.
+  writeFileSync(settings.out.replace(/\.md$/, '') + '.json', `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${settings.out} (${(info.totalSeconds / 60).toFixed(1)} min)`);
   for (const outcome of targets(results)) {
     log(`${outcome.met === undefined ? 'not run' : outcome.met ? 'met    ' : 'NOT MET'}  ${outcome.target}: ${outcome.measured}`);

@@ -27,6 +27,8 @@ export interface SourcePosition {
 
 /** A runtime and what to call when done with it. */
 export interface PreparedRuntime {
+  /** `compiled` or `tsx`. */
+  name: string;
   runtime: ChildRuntime;
   /** How the results describe it. */
   description: string;
@@ -49,6 +51,7 @@ function sourcesIn(dir: string): string[] {
 export async function prepareRuntime(kind: string = process.env.BENCH_RUNNER ?? 'compiled'): Promise<PreparedRuntime> {
   if (kind === 'tsx') {
     return {
+      name: 'tsx',
       runtime: TSX_RUNTIME,
       description: 'sources through tsx (`node --import tsx`, imports from `../src`)',
       locate: (path, line) => ({ path, line }),
@@ -98,6 +101,7 @@ export async function prepareRuntime(kind: string = process.env.BENCH_RUNNER ?? 
     return maps.get(file)!;
   };
   return {
+    name: 'compiled',
     runtime: { execArgv: [], script: (name) => join(buildDir, 'bench', name.replace(/\.ts$/, '.js')) },
     description: 'sources compiled file by file by esbuild like `dist/` (ESM, target node20), plain `node`, no tsx',
     locate: (path, line, column) => {

@@ -11,13 +11,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import express, { type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { getIronSession } from 'iron-session';
 import { getSession as expressGetSession, session as expressSession } from '../src/adapters/express.js';
 import { getSession as fastifyGetSession, sessionPlugin } from '../src/adapters/fastify.js';
 import { session as honoSession, type SessionEnv } from '../src/adapters/hono.js';
+import { sendErrorResponse, statusOf } from '../src/adapters/internal/errors.js';
 import { withSession } from '../src/adapters/node.js';
 import { CookieSessionInterface, ServerSessionInterface, type Session, type SessionInterface } from '../src/index.js';
 import { contenderById, type ChildMessage, type Contender, type ParentMessage } from './contenders.js';
@@ -38,6 +39,32 @@ interface Running {
   close(): Promise<void>;
   store?: CountingStore;
 }
+
+/**
+ * Errors are answered as the adapters' defaults do (503 for a store, 500 otherwise), but only the
+ * first of each kind is logged: under load a failing contender would otherwise flood the output.
+ * The runner counts the non-2xx responses and reports the contender as failed.
+ */
+const loggedErrors = new Set<string>();
+function logOnce(error: unknown): void {
+  const kind = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (loggedErrors.has(kind)) return;
+  loggedErrors.add(kind);
+  console.error(`[server ${process.argv[2] ?? '?'}] ${kind} (further ones not logged)`);
+}
+
+/** `onError` of the node adapter. */
+function nodeError(error: unknown, _req: IncomingMessage, res: ServerResponse): void {
+  logOnce(error);
+  sendErrorResponse(res, error);
+}
+
+/** The last middleware of the Express apps. */
+const expressError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+  logOnce(error);
+  if (res.headersSent) return void res.destroy();
+  res.status(statusOf(error)).type('text/plain').send('session error');
+};
 
 /** The route's work on a sessionkit session: read the counter, store it plus one. */
 function bump(session: Session<BenchData>): number {
@@ -121,7 +148,7 @@ async function start(contender: Contender): Promise<Running> {
     case 'sk-node-sqlite':
     case 'sk-node-redis': {
       const { sessionInterface, store, cleanup } = await sessionInterfaceFor(contender);
-      const handler = withSession<BenchData>({ sessionInterface }, (req, res) => {
+      const handler = withSession<BenchData>({ sessionInterface, onError: nodeError }, (req, res) => {
         const n = bump(req.session);
         res.setHeader('Content-Type', 'text/plain');
         res.end(String(n));
@@ -157,6 +184,7 @@ async function start(contender: Contender): Promise<Running> {
       app.get('/', (req, res) => {
         res.send(String(bump(expressGetSession<BenchData>(req))));
       });
+      app.use(expressError);
       return { ...expressServer(app, cleanup), store };
     }
     case 'cookie-session': {
@@ -190,6 +218,7 @@ async function start(contender: Contender): Promise<Running> {
         data.n = (data.n ?? 0) + 1;
         res.send(String(data.n));
       });
+      app.use(expressError);
       return expressServer(app, cleanup);
     }
     case 'fastify':

@@ -2,7 +2,7 @@
  * Latency of each store, in-process, one operation at a time: `load`, a save (`update` of the
  * record with its current version) and the full round trip of a returning user's request
  * through `ServerSessionInterface` (open, load, change a key, save). `BENCH_STORE_OPS`
- * operations of each kind (default 5,000) after a tenth as many unmeasured ones.
+ * operations of each kind (default 2,000) after a tenth as many unmeasured ones.
  *
  *   node --import tsx bench/store-latency.ts
  */
@@ -92,7 +92,7 @@ async function measure(kind: StoreKind, count: number): Promise<StoreLatency> {
 }
 
 async function main(): Promise<void> {
-  const count = Math.round(envNumber('BENCH_STORE_OPS', 5000));
+  const count = Math.round(envNumber('BENCH_STORE_OPS', 2000));
   const stores: StoreLatency[] = [];
   for (const kind of STORES) stores.push(await measure(kind, count));
   // The size of the records timed above (tagged JSON of {user, n} plus metadata).

@@ -24,6 +24,6 @@ export function openNodeSession<T extends object>(
 ): NodeSession<T> {
   const state = new RequestSession(options.sessionInterface, req.headers.cookie, info, options.cookies);
   bindRequestSession(req, state);
-  const guard = guardResponse(res, { commit: () => state.save(), onError });
+  const guard = guardResponse(res, { commit: () => state.save(), commitSync: () => state.saveSync(), onError });
   return { state, guard };
 }

@@ -3,6 +3,15 @@ import type { RequestInfo, SaveResult, SessionInterface } from '../../interfaces
 import type { Session } from '../../session.js';
 import type { LoadMode } from './options.js';
 
+/** A session interface that can also save without a promise (`CookieSessionInterface`). */
+interface SyncSavingInterface<T extends object> extends SessionInterface<T> {
+  saveSync(session: Session<T>, request?: RequestInfo): SaveResult;
+}
+
+function savesSynchronously<T extends object>(iface: SessionInterface<T>): iface is SyncSavingInterface<T> {
+  return typeof (iface as Partial<SyncSavingInterface<T>>).saveSync === 'function';
+}
+
 /**
  * The session and cookie jar of one request, and the single save that turns them into
  * response headers. Every adapter creates one per request.
@@ -15,6 +24,8 @@ export class RequestSession<T extends object> {
   readonly #iface: SessionInterface<T>;
   readonly #info: RequestInfo;
   #saving: Promise<SaveResult> | undefined;
+  /** The outcome of a synchronous save, until someone asks for it as a promise. */
+  #saved: { result: SaveResult } | { error: unknown } | undefined;
   #failed = false;
 
   constructor(iface: SessionInterface<T>, cookieHeader: string | null | undefined, info: RequestInfo, jar: CookieJarOptions) {
@@ -43,17 +54,43 @@ export class RequestSession<T extends object> {
    * send: the session's Set-Cookie values followed by the jar's, and whether to vary on Cookie.
    */
   save(): Promise<SaveResult> {
-    this.#saving ??= this.#save();
+    if (this.#saving) return this.#saving;
+    const saved = this.#saved;
+    if (saved === undefined) this.#saving = this.#save();
+    else this.#saving = 'result' in saved ? Promise.resolve(saved.result) : Promise.reject(saved.error);
     return this.#saving;
+  }
+
+  /**
+   * `save` without the promise when the session interface saves synchronously (cookie
+   * sessions) and no save started yet; `undefined` otherwise (then use `save`). Throws what the
+   * save throws.
+   */
+  saveSync(): SaveResult | undefined {
+    if (this.#saving !== undefined || this.#saved !== undefined || !savesSynchronously(this.#iface)) return undefined;
+    try {
+      const result = this.#withJar(this.#iface.saveSync(this.session, this.#info));
+      this.#saved = { result };
+      return result;
+    } catch (error) {
+      this.#failed = true;
+      this.#saved = { error };
+      throw error;
+    }
   }
 
   async #save(): Promise<SaveResult> {
     try {
-      const result = await this.#iface.save(this.session, this.#info);
-      return { setCookie: [...result.setCookie, ...this.cookies.setCookieHeaders()], vary: result.vary };
+      return this.#withJar(await this.#iface.save(this.session, this.#info));
     } catch (error) {
       this.#failed = true;
       throw error;
     }
+  }
+
+  /** The session's headers followed by the jar's cookies. */
+  #withJar(result: SaveResult): SaveResult {
+    const jar = this.cookies.setCookieHeaders();
+    return { setCookie: jar.length === 0 ? result.setCookie : [...result.setCookie, ...jar], vary: result.vary };
   }
 }

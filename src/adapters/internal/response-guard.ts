@@ -33,11 +33,42 @@ export interface ResponseGuard {
 type GuardedMethod = 'writeHead' | 'write' | 'end' | 'flushHeaders';
 type Method = (...args: unknown[]) => unknown;
 type Call = { method: GuardedMethod; args: unknown[] };
-type MaskedFlag = (typeof MASKED)[number];
+type CallOriginal = (method: GuardedMethod, args: unknown[]) => unknown;
+/** Flags read through a getter of the response's prototype, masked while a save is in flight. */
+type GetterFlag = 'headersSent' | 'writableEnded';
 
-const METHODS: readonly GuardedMethod[] = ['writeHead', 'write', 'end', 'flushHeaders'];
-const MASKED = ['headersSent', 'writableEnded', 'finished'] as const;
+const GETTER_FLAGS: readonly GetterFlag[] = ['headersSent', 'writableEnded'];
 const SETTLED: Promise<void> = Promise.resolve();
+
+/** Where a masked response finds its guard (a symbol property: no per-request map or closure). */
+const GUARD = Symbol('sessionkit.responseGuard');
+type MaskedResponse = ServerResponse & { [GUARD]?: Guard };
+
+/*
+ * Performance notes (measured with `bench/profile.ts` and `--trace-gc-nvp` under load):
+ * - The guard is a class instance: an object literal with getters would get a fresh hidden class
+ *   per request, whose accessor closures keep the request's objects alive through young-generation
+ *   collections (a quarter of the young generation survived and was promoted, scavenges took 5–9 ms).
+ * - Masking accessors are shared functions, defined only while an asynchronous save is in flight.
+ * - Nothing is deleted from the response: deleting own properties turns it into a slow
+ *   dictionary-mode object. The guard's methods stay in place and pass calls through.
+ */
+
+/** A getter shared by every masked response: the guard's view of a flag. */
+const maskedGetters: Record<GetterFlag, (this: MaskedResponse) => boolean> = {
+  headersSent(this: MaskedResponse): boolean {
+    return readFlag(this, 'headersSent');
+  },
+  writableEnded(this: MaskedResponse): boolean {
+    return readFlag(this, 'writableEnded');
+  },
+};
+
+function readFlag(res: MaskedResponse, name: GetterFlag): boolean {
+  const guard = res[GUARD];
+  if (guard?.saving) return name === 'headersSent' ? true : guard.ended;
+  return Boolean(guard ? guard.realFlag(name) : Reflect.get(Object.getPrototypeOf(res) as object, name, res));
+}
 
 /**
  * Holds back a node response until the session is saved. The first `writeHead`, `write`, `end` or
@@ -50,149 +81,187 @@ const SETTLED: Promise<void> = Promise.resolve();
  * replay.
  *
  * Code that wraps these methods after the guard (compression…) keeps working: the guard's
- * methods stay under the wrappers and pass calls through once the save is done. The guard's own
- * properties stay on the response after the save (passing through): deleting properties would
- * turn the response into a slow dictionary-mode object for the rest of its life.
+ * methods stay under the wrappers and pass calls through once the save is done.
  */
 export function guardResponse(res: ServerResponse, options: ResponseGuardOptions): ResponseGuard {
-  let state: 'armed' | 'saving' | 'released' | 'failed' = 'armed';
-  let ended = false;
-  let triggered = false;
-  const queue: Call[] = [];
-  const originals: Record<GuardedMethod, Method> = {
-    writeHead: res.writeHead as Method,
-    write: res.write as Method,
-    end: res.end as Method,
-    flushHeaders: res.flushHeaders as Method,
-  };
-  // Created only when asked for (most requests never ask).
-  let settled: Promise<void> | undefined;
-  let markSettled: (() => void) | undefined;
-  let isSettled = false;
-  const settle = (): void => {
-    isSettled = true;
-    markSettled?.();
-  };
+  return new Guard(res, options);
+}
 
-  const callOriginal = (method: GuardedMethod, args: unknown[]): unknown => originals[method].apply(res, args);
+class Guard implements ResponseGuard {
+  readonly #res: MaskedResponse;
+  readonly #options: ResponseGuardOptions;
+  readonly #originals: Record<GuardedMethod, Method>;
+  #state: 'armed' | 'saving' | 'released' | 'failed' = 'armed';
+  #triggered = false;
+  #ended = false;
+  #queue: Call[] | undefined;
+  /** The flags' own descriptors before masking (usually none: they are prototype getters). */
+  #ownFlags: Partial<Record<GetterFlag, PropertyDescriptor>> | undefined;
+  /** The value of an own `finished` data property to put back before replaying `end`. */
+  #finishedBefore: { value: boolean } | undefined;
+  #settledPromise: Promise<void> | undefined;
+  #markSettled: (() => void) | undefined;
+  #isSettled = false;
+  readonly #callOriginal: CallOriginal = (method, args) => this.#originals[method].apply(this.#res, args);
 
-  /** Drops the app's response after a failed save and lets `onError` answer. */
-  const fail = (calls: Call[], error: unknown): void => {
-    state = 'failed';
-    failCallbacks(calls, error);
-    resetResponse(res);
-    try {
-      options.onError(error);
-    } finally {
-      settle();
-    }
-  };
+  constructor(res: ServerResponse, options: ResponseGuardOptions) {
+    this.#res = res;
+    this.#options = options;
+    this.#originals = {
+      writeHead: res.writeHead as Method,
+      write: res.write as Method,
+      end: res.end as Method,
+      flushHeaders: res.flushHeaders as Method,
+    };
+    res.writeHead = ((...args: unknown[]) => this.intercept('writeHead', args)) as ServerResponse['writeHead'];
+    res.write = ((...args: unknown[]) => this.intercept('write', args)) as ServerResponse['write'];
+    res.end = ((...args: unknown[]) => this.intercept('end', args)) as ServerResponse['end'];
+    res.flushHeaders = ((...args: unknown[]) => this.intercept('flushHeaders', args)) as ServerResponse['flushHeaders'];
+  }
 
-  const intercept = (method: GuardedMethod, args: unknown[]): unknown => {
-    if (state === 'released') return callOriginal(method, args);
+  get triggered(): boolean {
+    return this.#triggered;
+  }
+
+  get settled(): Promise<void> {
+    if (this.#isSettled) return SETTLED;
+    this.#settledPromise ??= new Promise<void>((resolve) => {
+      this.#markSettled = resolve;
+    });
+    return this.#settledPromise;
+  }
+
+  /** True while an asynchronous save holds the response back. */
+  get saving(): boolean {
+    return this.#state === 'saving';
+  }
+
+  /** Whether the app called `end()` (what the masked flags report while saving). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  release(): void {
+    if (this.#state !== 'armed') return;
+    this.#state = 'released';
+    this.#settle();
+  }
+
+  /** A flag as the response reports it without the mask. */
+  realFlag(name: GetterFlag): unknown {
+    const res = this.#res;
+    const own = this.#ownFlags?.[name];
+    if (own) return own.get ? own.get.call(res) : own.value;
+    return Reflect.get(Object.getPrototypeOf(res) as object, name, res);
+  }
+
+  /** Every guarded method call lands here. */
+  intercept(method: GuardedMethod, args: unknown[]): unknown {
+    const state = this.#state;
+    if (state === 'released') return this.#callOriginal(method, args);
+    const res = this.#res;
     if (state === 'failed') {
       // The app may go on writing the response that was dropped; once the error response has
       // ended, such calls are ignored instead of raising node's write-after-end error.
-      if (!res.writableEnded) return callOriginal(method, args);
+      if (!res.writableEnded) return this.#callOriginal(method, args);
       failCallbacks([{ method, args }], new Error('the response was replaced by an error response'));
       return placeholderResult(res, method);
     }
-    if (state === 'armed' && options.commitSync) {
+    if (state === 'armed' && this.#options.commitSync) {
       let result: SaveResult | undefined;
       try {
-        result = options.commitSync();
+        result = this.#options.commitSync();
       } catch (error) {
-        triggered = true;
-        fail([{ method, args }], error);
+        this.#triggered = true;
+        this.#fail([{ method, args }], error);
         return placeholderResult(res, method);
       }
       if (result !== undefined) {
-        state = 'released';
-        triggered = true;
-        settle();
-        return send(res, method, args, result, callOriginal);
+        this.#state = 'released';
+        this.#triggered = true;
+        this.#settle();
+        return send(res, method, args, result, this.#callOriginal);
       }
     }
-    queue.push({ method, args });
-    if (method === 'end') ended = true;
+    (this.#queue ??= []).push({ method, args });
+    if (method === 'end') {
+      this.#ended = true;
+      this.#maskFinished();
+    }
     if (state === 'armed') {
-      state = 'saving';
-      triggered = true;
-      maskFlags(res, () => state === 'saving', ended ? () => true : () => ended);
-      void run();
+      this.#state = 'saving';
+      this.#triggered = true;
+      this.#maskFlags();
+      void this.#run();
     }
     return placeholderResult(res, method);
-  };
+  }
 
-  const run = async (): Promise<void> => {
+  async #run(): Promise<void> {
     let result: SaveResult;
     try {
-      result = await options.commit();
+      result = await this.#options.commit();
     } catch (error) {
-      fail(queue.splice(0), error);
+      this.#unmaskFinished();
+      this.#fail(this.#queue!.splice(0), error);
       return;
     }
-    state = 'released';
+    this.#state = 'released';
+    this.#unmaskFinished();
     try {
-      replay(res, queue.splice(0), result, callOriginal);
+      replay(this.#res, this.#queue!.splice(0), result, this.#callOriginal);
     } finally {
-      settle();
+      this.#settle();
     }
-  };
-
-  res.writeHead = function writeHead(...args: unknown[]) {
-    return intercept('writeHead', args);
-  } as ServerResponse['writeHead'];
-  res.write = function write(...args: unknown[]) {
-    return intercept('write', args);
-  } as ServerResponse['write'];
-  res.end = function end(...args: unknown[]) {
-    return intercept('end', args);
-  } as ServerResponse['end'];
-  res.flushHeaders = function flushHeaders(...args: unknown[]) {
-    return intercept('flushHeaders', args);
-  } as ServerResponse['flushHeaders'];
-
-  return {
-    get triggered() {
-      return triggered;
-    },
-    get settled() {
-      if (isSettled) return SETTLED;
-      settled ??= new Promise<void>((resolve) => {
-        markSettled = resolve;
-      });
-      return settled;
-    },
-    release() {
-      if (state !== 'armed') return;
-      state = 'released';
-      settle();
-    },
-  };
-}
-
-/**
- * Makes `headersSent` read `true` and `writableEnded`/`finished` read the app's view while
- * `masking()` holds; afterwards they read the response's real state again. (Accessors that stay
- * in place, since deleting them would slow the response down.)
- */
-function maskFlags(res: ServerResponse, masking: () => boolean, appEnded: () => boolean): void {
-  for (const name of MASKED) {
-    const real = realFlag(res, name);
-    Object.defineProperty(res, name, {
-      configurable: true,
-      get: () => (masking() ? (name === 'headersSent' ? true : appEnded()) : real()),
-    });
   }
-}
 
-/** Reads a flag as the response would without the mask (own property or the prototype's getter). */
-function realFlag(res: ServerResponse, name: MaskedFlag): () => unknown {
-  const own = Object.getOwnPropertyDescriptor(res, name);
-  if (own) return own.get ? () => own.get!.call(res) : () => own.value;
-  const proto = Object.getPrototypeOf(res) as object;
-  return () => Reflect.get(proto, name, res);
+  /** Drops the app's response after a failed save and lets `onError` answer. */
+  #fail(calls: Call[], error: unknown): void {
+    this.#state = 'failed';
+    failCallbacks(calls, error);
+    resetResponse(this.#res);
+    try {
+      this.#options.onError(error);
+    } finally {
+      this.#settle();
+    }
+  }
+
+  #settle(): void {
+    this.#isSettled = true;
+    this.#markSettled?.();
+  }
+
+  /** Makes `headersSent` and `writableEnded` report the app's view while the save is in flight. */
+  #maskFlags(): void {
+    const res = this.#res;
+    for (const name of GETTER_FLAGS) {
+      const own = Object.getOwnPropertyDescriptor(res, name);
+      // A getter of ours (another sessionkit guard on the same response) reads through the prototype.
+      if (own && own.get !== maskedGetters[name]) (this.#ownFlags ??= {})[name] = own;
+      if (own?.get !== maskedGetters[name]) Object.defineProperty(res, name, { configurable: true, get: maskedGetters[name] });
+    }
+    res[GUARD] = this;
+  }
+
+  /**
+   * `finished` is a data property node sets in `end()`: it reads `true` once the app ended the
+   * response, and goes back to its value before the real `end()` runs.
+   */
+  #maskFinished(): void {
+    const res = this.#res;
+    if (this.#finishedBefore !== undefined) return;
+    const own = Object.getOwnPropertyDescriptor(res, 'finished');
+    if (!own || !('value' in own) || !own.writable) return;
+    this.#finishedBefore = { value: own.value as boolean };
+    res.finished = true;
+  }
+
+  #unmaskFinished(): void {
+    if (this.#finishedBefore === undefined) return;
+    this.#res.finished = this.#finishedBefore.value;
+    this.#finishedBefore = undefined;
+  }
 }
 
 /** What a held-back call returns: `write` asks the caller to wait for `'drain'`. */
@@ -202,16 +271,15 @@ function placeholderResult(res: ServerResponse, method: GuardedMethod): unknown 
 }
 
 /** Adds the session's headers and makes the app's first call for real, returning its result. */
-function send(res: ServerResponse, method: GuardedMethod, args: unknown[], result: SaveResult, call: (method: GuardedMethod, args: unknown[]) => unknown): unknown {
-  const changes = hasHeaders(result);
-  if (!changes) return call(method, args);
+function send(res: ServerResponse, method: GuardedMethod, args: unknown[], result: SaveResult, call: CallOriginal): unknown {
+  if (!hasHeaders(result)) return call(method, args);
   if (!res.headersSent) applySaveResultToNode(res, result);
   if (method !== 'writeHead') return call(method, args);
   return callWriteHead(res, args, result, call);
 }
 
 /** `writeHead` with its headers moved onto the response first, merged with the session's. */
-function callWriteHead(res: ServerResponse, args: unknown[], result: SaveResult, call: (method: GuardedMethod, args: unknown[]) => unknown): unknown {
+function callWriteHead(res: ServerResponse, args: unknown[], result: SaveResult, call: CallOriginal): unknown {
   const [status, second, third] = args;
   const message = typeof second === 'string' ? second : undefined;
   moveWriteHeadHeaders(res, message === undefined ? second : third, result);
@@ -219,7 +287,7 @@ function callWriteHead(res: ServerResponse, args: unknown[], result: SaveResult,
 }
 
 /** Makes the queued calls for real, after adding the session's headers. */
-function replay(res: ServerResponse, calls: Call[], result: SaveResult, call: (method: GuardedMethod, args: unknown[]) => unknown): void {
+function replay(res: ServerResponse, calls: Call[], result: SaveResult, call: CallOriginal): void {
   if (res.destroyed) {
     // The client went away during the save; the session is saved, the response has nowhere to go.
     failCallbacks(calls, new Error('the connection closed before the response could be sent'));
@@ -255,5 +323,3 @@ function resetResponse(res: ServerResponse): void {
   res.statusCode = 200;
   Reflect.set(res, 'statusMessage', undefined);
 }
-
-export { METHODS as GUARDED_METHODS };
