@@ -89,10 +89,13 @@ describe('openStore', () => {
   });
 
   it('rejects unknown schemes, listing the supported ones, and bad parameters', async () => {
-    const unknown = await openStore('mongodb://localhost/sessions').catch((e: unknown) => e);
+    const unknown = await openStore('gopher://localhost/sessions').catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(ConfigError);
     expect((unknown as ConfigError).option).toBe('url');
-    for (const scheme of ['memory://', 'file://', 'sqlite:', 'redis://']) expect((unknown as Error).message).toContain(scheme);
+    for (const scheme of ['memory://', 'file://', 'sqlite:', 'redis://', 'memcached://', 'mongodb://', 'postgres://', 'mysql://']) {
+      expect((unknown as Error).message).toContain(scheme);
+    }
+    await expect(openStore('sqlite::memory:', { layout: 'flask-session' })).rejects.toThrow(/Flask-Session layout is available for redis: and memcached:/);
 
     await expect(openStore('not a url')).rejects.toThrow(ConfigError);
     await expect(openStore('memory://?maxEntrys=5')).rejects.toThrow(/unknown query parameter "maxEntrys"/);
