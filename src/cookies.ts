@@ -103,6 +103,18 @@ export interface CookieJarOptions {
   defaults?: CookieOptions;
 }
 
+/** Signers by jar options: adapters pass the same options object on every request. */
+const signers = new WeakMap<CookieJarOptions, Signer>();
+
+function signerFor(options: CookieJarOptions): Signer {
+  let signer = signers.get(options);
+  if (!signer) {
+    signer = new Signer({ secret: options.secret!, salt: options.salt ?? 'sessionkit.cookie', keyDerivation: 'hmac', digest: 'sha256' });
+    signers.set(options, signer);
+  }
+  return signer;
+}
+
 /**
  * The cookies of one request and the `Set-Cookie` headers to send back: what the adapters put
  * next to the session (`req.cookies`, `ctx.cookies`, `c.get('cookies')`).
@@ -117,9 +129,7 @@ export class CookieJar {
   constructor(cookieHeader: string | null | undefined, options: CookieJarOptions = {}) {
     this.#header = cookieHeader;
     this.#defaults = options.defaults ?? {};
-    if (options.secret !== undefined) {
-      this.#signer = new Signer({ secret: options.secret, salt: options.salt ?? 'sessionkit.cookie', keyDerivation: 'hmac', digest: 'sha256' });
-    }
+    if (options.secret !== undefined) this.#signer = signerFor(options);
   }
 
   #all(): Record<string, string> {
