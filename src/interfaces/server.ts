@@ -134,6 +134,8 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   readonly #state = new WeakMap<Session<T>, ServerState>();
   /** The last queued save per store key: saves of one session in this process run one at a time. */
   readonly #saving = new Map<string, Promise<unknown>>();
+  /** What the last save of a key wrote, kept only while more saves of that key are queued. */
+  readonly #written = new Map<string, { record: StoreRecord; data: Record<string, unknown> }>();
   readonly #cookie: SessionCookieWriter;
 
   constructor(options: ServerSessionOptions = {}) {
@@ -301,9 +303,9 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   }
 
   /**
-   * Runs the saves of one session in this process one after another. Concurrent requests of one
-   * session then conflict at most once each (with a write from another process, or with the save
-   * just before theirs) instead of racing each other's retries.
+   * Runs the saves of one session in this process one after another, so concurrent requests of
+   * one session do not race each other's retries; each save starts from what the save before it
+   * wrote (no reload), and only a write from another process makes it reload and retry.
    */
   async #inTurn<R>(key: string, save: () => Promise<R>): Promise<R> {
     const previous = this.#saving.get(key);
@@ -316,7 +318,10 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     try {
       return await mine;
     } finally {
-      if (this.#saving.get(key) === settled) this.#saving.delete(key);
+      if (this.#saving.get(key) === settled) {
+        this.#saving.delete(key);
+        this.#written.delete(key);
+      }
     }
   }
 
@@ -332,6 +337,13 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     // `session.modified = true` without a tracked key: the whole session is this request's write.
     if (changed.size === 0) for (const k of Object.keys(data)) changed.add(k);
     let record = state.record!;
+    const before = this.#written.get(key);
+    if (before && before.record.version !== record.version) {
+      // A save of this process wrote since this request loaded: build on it instead of reloading
+      // (the conditional write still catches anything newer from elsewhere).
+      record = before.record;
+      data = mergeChanges(before.data, data, changed);
+    }
     for (let attempt = 0; ; attempt++) {
       const now = this.#clock();
       const ttl = this.#ttl(state.createdAt, now);
@@ -339,6 +351,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       const result = await store.update(key, value, record.version, ttl);
       if (result.ok) {
         state.record = { value, version: result.version, expiresAt: now + ttl };
+        if (this.#saving.has(key)) this.#written.set(key, { record: state.record, data });
         session.adopt({ data });
         return { setCookie: [this.#sessionCookie(session, session.id!, state.createdAt, request)], vary: true };
       }
