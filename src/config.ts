@@ -79,7 +79,23 @@ export function pickOption(options: object, camel: string, flask?: string): { va
   return undefined;
 }
 
-/** Validates a value read with `pickOption`; each returns the normalized value or throws `ConfigError`. */
+/** Options of the numeric validators. */
+export interface NumberRule {
+  /** Smallest value accepted. */
+  min?: number;
+}
+
+function checkNumber(name: string, value: unknown, unit: string, min: number, integer: boolean): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
+  if (!ok) throw new ConfigError(name, `expected ${integer ? 'a whole number' : 'a number'} of ${unit} >= ${min}, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * Validates a value read with `pickOption`; each returns the normalized value or throws
+ * `ConfigError` naming the option. Numeric validators are named by unit, so a message says what
+ * the number means (`maxCookieSize: 0` → "expected a whole number of bytes >= 1").
+ */
 export const validate = {
   string(name: string, value: unknown, { nonEmpty = true } = {}): string {
     if (typeof value !== 'string') throw new ConfigError(name, `expected a string, got ${describe(value)}`);
@@ -90,11 +106,26 @@ export const validate = {
     if (typeof value !== 'boolean') throw new ConfigError(name, `expected true or false, got ${describe(value)}`);
     return value;
   },
-  seconds(name: string, value: unknown, { min = 1 } = {}): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-      throw new ConfigError(name, `expected a number of seconds >= ${min}, got ${describe(value)}`);
-    }
-    return value;
+  /** A duration in seconds (fractions allowed). Default minimum 1. */
+  seconds(name: string, value: unknown, { min = 1 }: NumberRule = {}): number {
+    return checkNumber(name, value, 'seconds', min, false);
+  },
+  /** A duration in milliseconds (fractions allowed). Default minimum 1. */
+  milliseconds(name: string, value: unknown, { min = 1 }: NumberRule = {}): number {
+    return checkNumber(name, value, 'milliseconds', min, false);
+  },
+  /** A size in bytes (whole). Default minimum 1. */
+  bytes(name: string, value: unknown, { min = 1 }: NumberRule = {}): number {
+    return checkNumber(name, value, 'bytes', min, true);
+  },
+  /** A count (whole). Default minimum 0. */
+  count(name: string, value: unknown, { min = 0 }: NumberRule = {}): number {
+    return checkNumber(name, value, 'items', min, true);
+  },
+  /** A function (a clock, a callback). */
+  function<F extends (...args: never[]) => unknown>(name: string, value: unknown): F {
+    if (typeof value !== 'function') throw new ConfigError(name, `expected a function, got ${describe(value)}`);
+    return value as F;
   },
   oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
     if (typeof value !== 'string' || !allowed.includes(value as T)) {
@@ -166,10 +197,15 @@ export function resolveCookieSettings(options: object): CookieSettings {
   return settings;
 }
 
-/** Rejects option names that are neither known camelCase names nor known Flask names (typos). */
-export function rejectUnknownOptions(options: object, known: ReadonlySet<string>): void {
+/**
+ * Rejects option names that are not in `known` (typos, options of another library), with one
+ * message pattern for every constructor: `option X is invalid: unknown option of <owner> …`.
+ * `owner` is the class or function the options were given to, e.g. `RedisStore`.
+ */
+export function rejectUnknownOptions(options: object, known: ReadonlySet<string>, owner = 'this constructor'): void {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options for ${owner}, got ${describe(options)}`);
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new ConfigError(key, 'unknown option (check the spelling; see the README for the list)');
+    if (!known.has(key)) throw new ConfigError(key, `unknown option of ${owner} (check the spelling; see the README for the list)`);
   }
 }
 
