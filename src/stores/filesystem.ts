@@ -13,7 +13,7 @@ import {
   type FileRecord,
   type FileRecordHeader,
 } from './internal/file-record.js';
-import { KeyedMutex } from './internal/keyed-mutex.js';
+import { KeyedMutex } from '../internal/keyed-mutex.js';
 import { checkTtl, isExpired } from './internal/ttl.js';
 import { randomVersion } from './internal/version.js';
 
