@@ -8,8 +8,9 @@ import { sameValue, valueHash } from './same-value.js';
 
 /**
  * Most cells of the LCS table (middle of base × middle of the other list, after trimming) one
- * diff may fill: about a millisecond of work and 0.5 MB, so no session save stalls on an array
- * rewritten by both sides. Lists whose changed middles are larger are not diffed.
+ * diff may fill: a 500-item list rewritten from end to end, 0.5 MB and a few milliseconds of CPU
+ * (bench/merge.ts), so no save stalls on a huge list both sides rewrote. Lists whose changed
+ * middles are larger are not diffed.
  */
 export const MAX_DIFF_CELLS = 250_000;
 
@@ -21,11 +22,11 @@ export const MAX_DIFF_CELLS = 250_000;
  */
 export interface ListEdit {
   /** For each base index: the index of the item of the edited list it kept, or -1 if removed. */
-  readonly keptAs: Int32Array;
+  readonly keptAs: readonly number[];
   /** For each gap `g` (0…base.length): the edited list's items `insertStart[g]…insertEnd[g]-1` are inserted there. */
-  readonly insertStart: Int32Array;
+  readonly insertStart: readonly number[];
   /** See {@link ListEdit.insertStart}. */
-  readonly insertEnd: Int32Array;
+  readonly insertEnd: readonly number[];
 }
 
 /**
@@ -123,14 +124,15 @@ function internPair(base: readonly unknown[], edited: readonly unknown[], start:
 
 /** Collects keeps, removals and insertions in order of the edited list. */
 class EditBuilder {
-  readonly #keptAs: Int32Array;
-  readonly #insertStart: Int32Array;
-  readonly #insertEnd: Int32Array;
+  // Plain arrays: for the short lists of a session they are much cheaper to allocate than typed ones.
+  readonly #keptAs: number[];
+  readonly #insertStart: number[];
+  readonly #insertEnd: number[];
 
   constructor(baseLength: number) {
-    this.#keptAs = new Int32Array(baseLength).fill(-1);
-    this.#insertStart = new Int32Array(baseLength + 1);
-    this.#insertEnd = new Int32Array(baseLength + 1);
+    this.#keptAs = new Array<number>(baseLength).fill(-1);
+    this.#insertStart = new Array<number>(baseLength + 1).fill(0);
+    this.#insertEnd = new Array<number>(baseLength + 1).fill(0);
   }
 
   keep(baseIndex: number, editedIndex: number): void {
