@@ -11,19 +11,19 @@ const { StoreError } = await import('../../../src/errors.js');
 async function use(): Promise<unknown> {
   switch (which) {
     case 'memcached': {
-      const { MemcachedStore } = await import('../../../src/stores/memcached.js');
+      const { MemcachedStore } = await import('../../../src/stores/memcached/index.js');
       report.moduleLoaded = true;
       return new MemcachedStore({ servers: '127.0.0.1:1' }).load('session:x');
     }
     case 'mongodb': {
-      const { MongoStore } = await import('../../../src/stores/mongodb.js');
+      const { MongoStore } = await import('../../../src/stores/mongodb/index.js');
       report.moduleLoaded = true;
       return new MongoStore({ url: 'mongodb://127.0.0.1:1' }).load('session:x');
     }
     case 'sql-postgres':
     case 'sql-mysql':
     case 'sql-sqlite': {
-      const { SqlStore } = await import('../../../src/stores/sql.js');
+      const { SqlStore } = await import('../../../src/stores/sql/index.js');
       report.moduleLoaded = true;
       if (which === 'sql-sqlite') return new SqlStore({ dialect: 'sqlite', filename: ':memory:' }).load('session:x');
       const dialect = which === 'sql-postgres' ? 'postgres' : 'mysql';
