@@ -108,7 +108,7 @@ export class MemcachedStore implements Store {
     }
     this.#bare = layoutOption(options.layout) === 'flask-session';
     this.#servers = validate.string('servers', options.servers ?? DEFAULT_SERVERS, { nonEmpty: false });
-    if (!options.client && this.#servers.trim() === '') throw new ConfigError('servers', 'expected at least one "host:port", got ""');
+    if (!options.client && this.#servers.trim() === '') throw new ConfigError('servers', `expected at least one "host:port", got ${JSON.stringify(this.#servers)}`);
     this.#clock = validate.function('clock', options.clock ?? Date.now);
     // A client passed in stays open.
     this.#connection = new LazyConnection(this.name, (operation) => this.#connect(operation), ({ client }) => {
