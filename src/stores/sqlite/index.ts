@@ -134,8 +134,10 @@ export class SqliteStore implements Store {
     this.#connection = new LazyConnection(
       this.name,
       (operation) => this.#connect(operation, statements.schema, statements.queries),
-      // A database passed in stays open; one opened here is being discarded anyway.
-      ({ db }) => void (this.#database ? undefined : closeQuietly(db)),
+      ({ db }) => {
+        // A database passed in stays open.
+        if (!this.#database) closeQuietly(db);
+      },
     );
   }
 
