@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 /** Every module under these folders is its own public entry point (a subpath export). */
@@ -21,6 +21,13 @@ export default defineConfig({
         f.replace(/^src\//, '').replace(/\.ts$/, ''),
         f,
       ]),
+    ),
+    // Each store folder's index.ts is its entry (src/stores/redis/index.ts → stores/redis), over
+    // a module of the same name beside the folders.
+    ...Object.fromEntries(
+      readdirSync('src/stores', { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(`src/stores/${entry.name}/index.ts`))
+        .map((entry) => [`stores/${entry.name}`, `src/stores/${entry.name}/index.ts`]),
     ),
   },
   format: ['esm', 'cjs'],

@@ -6,7 +6,7 @@
  *   node --expose-gc --import tsx bench/memory.ts
  */
 import { ServerSessionInterface } from '../src/index.js';
-import { MemoryStore } from '../src/stores/memory.js';
+import { MemoryStore } from '../src/stores/memory/index.js';
 import { envNumber, sendResult } from './child.js';
 
 /** The heap at one point of the run. */

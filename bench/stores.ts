@@ -1,16 +1,15 @@
 /**
- * Opens the real stores the benchmarks use, each in a private place: a temp folder for the
- * filesystem and SQLite stores, a key prefix of its own on the shared Redis server.
+ * Opens the real stores the benchmarks use, through the store URL registry as an app would,
+ * each in a private place: a temp folder for the filesystem and SQLite stores, a key prefix of
+ * its own on the shared Redis server.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createClient } from 'redis';
-import { FileSystemStore } from '../src/stores/filesystem.js';
-import { MemoryStore } from '../src/stores/memory.js';
-import { RedisStore } from '../src/stores/redis.js';
-import { SqliteStore } from '../src/stores/sqlite.js';
+import { openStore as openStoreUrl } from '../src/stores/from-url.js';
 import type { Store } from '../src/stores/store.js';
 
 /** Stores the benchmarks know how to open. */
@@ -50,32 +49,31 @@ export async function openStore(kind: StoreKind, label: string): Promise<OpenedS
   const keyPrefix = `${REDIS_PREFIX}${label}:`;
   switch (kind) {
     case 'memory':
-      return { store: new MemoryStore(), keyPrefix, close: async () => {} };
+      return { ...(await opened('memory://')), keyPrefix };
     case 'filesystem': {
       const dir = mkdtempSync(join(tmpdir(), 'skbench-fs-'));
-      return {
-        store: new FileSystemStore({ dir, threshold: 0 }),
-        keyPrefix,
-        close: async () => rmSync(dir, { recursive: true, force: true }),
-      };
+      return { ...(await opened(`${pathToFileURL(dir).href}?threshold=0`, dir)), keyPrefix };
     }
     case 'sqlite': {
       const dir = mkdtempSync(join(tmpdir(), 'skbench-sqlite-'));
-      const store = new SqliteStore({ path: join(dir, 'sessions.sqlite') });
-      return {
-        store,
-        keyPrefix,
-        close: async () => {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      const url = pathToFileURL(join(dir, 'sessions.sqlite')).href.replace(/^file:/, 'sqlite:');
+      return { ...(await opened(url, dir)), keyPrefix };
     }
-    case 'redis': {
-      const client = await connectRedis();
-      return { store: new RedisStore({ client }), keyPrefix, close: async () => client.destroy() };
-    }
+    case 'redis':
+      return { ...(await opened(REDIS_URL)), keyPrefix };
   }
+}
+
+/** The store at `url`; closing it also removes `tempDir`. */
+async function opened(url: string, tempDir?: string): Promise<Omit<OpenedStore, 'keyPrefix'>> {
+  const store = await openStoreUrl(url);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Deletes every key starting with `prefix` from the shared Redis server (SCAN + DEL, never FLUSH). */

@@ -1,142 +1,215 @@
+/**
+ * Opening a store from a URL, e.g. from an environment variable. One table, `STORE_SCHEMES`,
+ * says for every URL scheme which query parameters it accepts (with their types) and how it
+ * opens its store; the messages and `SUPPORTED_STORE_URLS` are derived from it.
+ */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validate } from '../config.js';
 import { ConfigError } from '../errors.js';
-import type { Store } from './store.js';
+import type { Store, StoreLayout } from './store.js';
 import { withTimeout } from './internal/deadline.js';
 import { importDriver } from './internal/driver.js';
-import { FileSystemStore } from './filesystem.js';
-import { MemcachedStore } from './memcached.js';
-import { MemoryStore } from './memory.js';
-import { MongoStore } from './mongodb.js';
-import { RedisStore, type RedisClientLike } from './redis.js';
-import { SqlStore } from './sql.js';
-import { SqliteStore } from './sqlite.js';
+import { layoutOption } from './internal/layout.js';
+import { FileSystemStore } from './filesystem/index.js';
+import { MemcachedStore } from './memcached/index.js';
+import { MemoryStore } from './memory/index.js';
+import { MongoStore } from './mongodb/index.js';
+import { RedisStore, type RedisClientLike } from './redis/index.js';
+import { SqlStore } from './sql/index.js';
+import { SqliteStore } from './sqlite/index.js';
 
 export { DriverMissingError } from './internal/driver.js';
 
 /** A store opened from a URL; `close()` releases everything it opened (connections, timers). */
 export type OpenedStore = Store & { close(): Promise<void> };
 
-/** The URL forms `openStore` understands, for messages. */
-export const SUPPORTED_STORE_URLS = [
-  'memory://',
-  'file:///absolute/dir',
-  'sqlite:///absolute/path.db',
-  'sqlite:relative/path.db',
-  'sqlite::memory:',
-  'redis://[user:password@]host:port[/db]',
-  'rediss://… (TLS)',
-  'memcached://host:port[,host:port…]',
-  'mongodb://… (mongodb+srv://…)',
-  'postgres://user@host:port/db',
-  'mysql://user@host:port/db (MariaDB too)',
-] as const;
-
 /** Options of `openStore`. */
 export interface OpenStoreOptions {
   /**
    * Lay sessions out as Flask-Session 0.8 does (bare values), to share them with a Flask app:
-   * `'flask-session'`, for `redis:` and `memcached:` URLs. Default `'sessionkit'`.
+   * `'flask-session'`, for the schemes that offer it (`redis:`, `memcached:`). Default `'sessionkit'`.
    */
-  layout?: 'sessionkit' | 'flask-session';
+  layout?: StoreLayout;
 }
+
+/** How a query parameter is read: as text, or as a number (its range is the store option's). */
+type ParamType = 'string' | 'number';
+type ParamTypes = Readonly<Record<string, ParamType>>;
+/** The query parameters given in one URL, read by their declared types. */
+type Params<P extends ParamTypes> = { -readonly [K in keyof P]?: P[K] extends 'number' ? number : string };
+
+/** One URL scheme of the registry. */
+interface StoreScheme<P extends ParamTypes> {
+  /** The URL schemes this entry opens, as `URL#protocol` spells them (`'redis:'`). */
+  protocols: readonly string[];
+  /** What its URLs look like, for messages. */
+  forms: readonly string[];
+  /** The query parameters it accepts, with their types; any other one is a `ConfigError`. */
+  params: P;
+  /** Query parameters it does not know are left in the URL for the driver instead of refused. */
+  passesOtherParams?: boolean;
+  /** Whether it offers the Flask-Session layout. */
+  flaskSessionLayout?: boolean;
+  /** Parses the URL text, for schemes whose URLs are not WHATWG URLs as written. */
+  parse?(text: string): URL;
+  /**
+   * Creates the store. Store constructors validate their options and do no I/O, so every
+   * parameter is checked before anything is connected.
+   */
+  open(url: URL, params: Params<P>, context: { layout: StoreLayout; text: string }): OpenedStore | Promise<OpenedStore>;
+}
+
+/** Keeps the parameter types of one entry checked against its `open`, then erases them for the table. */
+function scheme<const P extends ParamTypes>(entry: StoreScheme<P>): StoreScheme<ParamTypes> {
+  return entry as unknown as StoreScheme<ParamTypes>;
+}
+
+/** Default `connectTimeoutMs` of `redis:` URLs: a slow first connection is normal at boot. */
+const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+const MEMCACHED_PREFIX = 'memcached://';
+
+/** The schemes `openStore` opens: the one place that lists them. */
+const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
+  scheme({
+    protocols: ['memory:'],
+    forms: ['memory://'],
+    params: { maxEntries: 'number' },
+    open: (_url, params) => withClose(new MemoryStore(params)),
+  }),
+  scheme({
+    protocols: ['file:'],
+    forms: ['file:///absolute/dir'],
+    params: { threshold: 'number', lockTimeoutMs: 'number' },
+    open: (url, params) => withClose(new FileSystemStore({ dir: filePath(url), ...params })),
+  }),
+  scheme({
+    protocols: ['sqlite:'],
+    forms: ['sqlite:///absolute/path.db', 'sqlite:relative/path.db', 'sqlite::memory:'],
+    params: { table: 'string', sweepIntervalMs: 'number', busyTimeoutMs: 'number' },
+    open: (url, params) => new SqliteStore({ path: sqlitePath(url), ...params }),
+  }),
+  scheme({
+    protocols: ['redis:', 'rediss:'],
+    forms: ['redis://[user:password@]host:port[/db]', 'rediss://… (TLS)'],
+    params: { timeoutMs: 'number', connectTimeoutMs: 'number' },
+    flaskSessionLayout: true,
+    open: (url, { connectTimeoutMs, timeoutMs }, { layout }) => openRedis(url, connectTimeoutMs, timeoutMs, layout),
+  }),
+  scheme({
+    protocols: ['memcached:'],
+    forms: ['memcached://host:port[,host:port…]'],
+    params: { timeoutMs: 'number' },
+    flaskSessionLayout: true,
+    // Several comma-separated servers are not a URL host: the rest of the URL is read without them.
+    parse: (text) => new URL(`${MEMCACHED_PREFIX}servers${text.slice(MEMCACHED_PREFIX.length + memcachedServers(text).length)}`),
+    open: (_url, params, { layout, text }) => new MemcachedStore({ servers: memcachedServers(text), ...params, layout }),
+  }),
+  scheme({
+    protocols: ['mongodb:', 'mongodb+srv:'],
+    forms: ['mongodb://… (mongodb+srv://…)'],
+    params: { db: 'string', collection: 'string', timeoutMs: 'number' },
+    passesOtherParams: true,
+    open: (url, params) => new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params }),
+  }),
+  scheme({
+    protocols: ['postgres:', 'postgresql:'],
+    forms: ['postgres://user@host:port/db'],
+    params: { table: 'string', timeoutMs: 'number' },
+    open: (url, params) => new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params }),
+  }),
+  scheme({
+    protocols: ['mysql:', 'mariadb:'],
+    forms: ['mysql://user@host:port/db (MariaDB too)'],
+    params: { table: 'string', timeoutMs: 'number' },
+    open: (url, params) => new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params }),
+  }),
+];
+
+/** The URL forms `openStore` understands, for messages. */
+export const SUPPORTED_STORE_URLS: readonly string[] = STORE_SCHEMES.flatMap((entry) => entry.forms);
+
+/** The scheme at the start of a URL (`redis:`), lowercased. */
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /**
- * Opens a store described by a URL, e.g. from an environment variable:
+ * Opens the store a URL describes (see `SUPPORTED_STORE_URLS`; README and docs/stores.md list
+ * every scheme with its query parameters), e.g. `redis://127.0.0.1:6379/0?timeoutMs=1000`.
+ * `redis:` URLs get a node-redis client that this function creates and connects, and that
+ * `close()` closes; the other stores connect on first use.
  *
- * - `memory://` → `MemoryStore` (`?maxEntries=`)
- * - `file:///var/lib/app/sessions` → `FileSystemStore` (`?threshold=`, `?lockTimeoutMs=`)
- * - `sqlite:///var/lib/app/sessions.db`, `sqlite:sessions.db` (relative to the working
- *   directory), `sqlite::memory:` → `SqliteStore` (`?table=`, `?sweepIntervalMs=`, `?busyTimeoutMs=`)
- * - `redis://host:6379/0`, `rediss://…` → `RedisStore` over a node-redis client that this
- *   function creates and connects, and that `close()` closes (`?timeoutMs=` per operation,
- *   `?connectTimeoutMs=` for the first connection, default 10000)
- *
- * - `memcached://127.0.0.1:11211,127.0.0.1:11212` → `MemcachedStore` (`?timeoutMs=`)
- * - `mongodb://host:27017` → `MongoStore` (`?db=`, `?collection=`, `?timeoutMs=`; other query
- *   parameters go to the MongoDB driver)
- * - `postgres://…`, `postgresql://…` → `SqlStore` on PostgreSQL; `mysql://…`, `mariadb://…` →
- *   `SqlStore` on MySQL/MariaDB (`?table=`, `?timeoutMs=`)
- *
- * Throws `ConfigError` (option `url`) for an unknown scheme, listing the supported ones, or an
- * unknown query parameter; `StoreError` when Redis cannot be reached within `connectTimeoutMs`;
- * `DriverMissingError` when the scheme's package is not installed.
+ * Throws `ConfigError` for an unknown scheme (listing the supported ones), an unknown or
+ * invalid query parameter or layout, all before anything is connected; `StoreError` when Redis
+ * cannot be reached within `connectTimeoutMs`; `DriverMissingError` when the scheme's package
+ * is not installed.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
-  const layout = options.layout ?? 'sessionkit';
+  const layout = layoutOption(options.layout);
+  const protocol = URL_SCHEME.exec(typeof url === 'string' ? url : '')?.[0].toLowerCase();
+  if (protocol === undefined) throw new ConfigError('url', `expected a store URL, one of ${SUPPORTED_STORE_URLS.join(', ')}; got ${JSON.stringify(url)}`);
+  const entry = STORE_SCHEMES.find((candidate) => candidate.protocols.includes(protocol));
+  if (!entry) throw new ConfigError('url', `unsupported store URL scheme "${protocol}"; supported: ${SUPPORTED_STORE_URLS.join(', ')}`);
+  if (layout === 'flask-session' && !entry.flaskSessionLayout) {
+    const offering = STORE_SCHEMES.filter((candidate) => candidate.flaskSessionLayout).map((candidate) => candidate.protocols[0]!);
+    throw new ConfigError('layout', `the Flask-Session layout is available for ${listed(offering)} stores, not ${protocol}`);
+  }
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = entry.parse ? entry.parse(url) : new URL(url);
   } catch {
-    throw new ConfigError('url', `not a URL; expected one of ${SUPPORTED_STORE_URLS.join(', ')}`);
+    throw new ConfigError('url', `expected a ${protocol} URL like ${entry.forms.join(' or ')}; got ${JSON.stringify(url)}`);
   }
-  if (layout !== 'sessionkit' && !['redis:', 'rediss:', 'memcached:'].includes(parsed.protocol)) {
-    throw new ConfigError('layout', `the Flask-Session layout is available for redis: and memcached: stores, not ${parsed.protocol}`);
-  }
-  switch (parsed.protocol) {
-    case 'memory:': {
-      const params = queryParams(parsed, ['maxEntries']);
-      return withClose(new MemoryStore({ maxEntries: params.number('maxEntries') }), async () => {});
-    }
-    case 'file:': {
-      const params = queryParams(parsed, ['threshold', 'lockTimeoutMs']);
-      const dir = filePath(parsed);
-      const store = new FileSystemStore({
-        dir,
-        threshold: params.number('threshold'),
-        lockTimeoutMs: params.number('lockTimeoutMs'),
-      });
-      return withClose(store, async () => {});
-    }
-    case 'sqlite:': {
-      const params = queryParams(parsed, ['table', 'sweepIntervalMs', 'busyTimeoutMs']);
-      return new SqliteStore({
-        path: sqlitePath(parsed),
-        table: params.string('table'),
-        sweepIntervalMs: params.number('sweepIntervalMs'),
-        busyTimeoutMs: params.number('busyTimeoutMs'),
-      });
-    }
-    case 'redis:':
-    case 'rediss:':
-      return openRedis(parsed, layout);
-    case 'memcached:': {
-      const params = queryParams(parsed, ['timeoutMs']);
-      // Several comma-separated hosts are not a URL authority: take the text up to the path.
-      const servers = url.slice('memcached://'.length).split(/[/?]/, 1)[0] ?? '';
-      return new MemcachedStore({ servers, timeoutMs: params.number('timeoutMs'), layout });
-    }
-    case 'mongodb:':
-    case 'mongodb+srv:': {
-      const db = parsed.searchParams.get('db') ?? undefined;
-      const collection = parsed.searchParams.get('collection') ?? undefined;
-      const timeout = parsed.searchParams.get('timeoutMs');
-      const driverUrl = new URL(parsed.href);
-      for (const name of ['db', 'collection', 'timeoutMs']) driverUrl.searchParams.delete(name);
-      return new MongoStore({ url: driverUrl.href, db, collection, timeoutMs: timeout === null ? undefined : Number(timeout) });
-    }
-    case 'postgres:':
-    case 'postgresql:':
-    case 'mysql:':
-    case 'mariadb:': {
-      const params = queryParams(parsed, ['table', 'timeoutMs']);
-      const connection = new URL(parsed.href);
-      connection.search = '';
-      const common = { table: params.string('table'), timeoutMs: params.number('timeoutMs') };
-      return ['postgres:', 'postgresql:'].includes(parsed.protocol)
-        ? new SqlStore({ dialect: 'postgres', connection: connection.href, ...common })
-        : new SqlStore({ dialect: 'mysql', connection: connection.href.replace(/^mariadb:/, 'mysql:'), ...common });
-    }
-    default:
-      throw new ConfigError(
-        'url',
-        `unsupported store URL scheme "${parsed.protocol}"; supported: ${SUPPORTED_STORE_URLS.join(', ')}`,
-      );
-  }
+  return entry.open(parsed, readParams(parsed, entry), { layout, text: url });
 }
 
-function withClose<S extends Store>(store: S, close: () => Promise<void>): S & { close(): Promise<void> } {
-  return Object.assign(store, { close });
+/** Reads the query parameters `entry` declares, by their types; refuses the others unless it passes them on. */
+function readParams(url: URL, entry: StoreScheme<ParamTypes>): Params<ParamTypes> {
+  const declared = Object.keys(entry.params);
+  const params: Record<string, string | number> = {};
+  for (const [name, text] of url.searchParams) {
+    const type = Object.hasOwn(entry.params, name) ? entry.params[name] : undefined;
+    if (type === undefined) {
+      if (entry.passesOtherParams) continue;
+      const accepted = declared.length > 0 ? `accepted: ${declared.join(', ')}` : 'none are accepted';
+      throw new ConfigError('url', `unknown query parameter "${name}" for ${url.protocol} URLs (${accepted})`);
+    }
+    if (type === 'string') {
+      params[name] = text;
+      continue;
+    }
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) {
+      throw new ConfigError('url', `expected a number for query parameter "${name}", got "${text}"`);
+    }
+    params[name] = value;
+  }
+  return params as Params<ParamTypes>;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`;
+}
+
+function withClose<S extends Store>(store: S): S & { close(): Promise<void> } {
+  return Object.assign(store, { close: async () => {} });
+}
+
+function withoutQuery(url: URL): string {
+  const copy = new URL(url.href);
+  copy.search = '';
+  return copy.href;
+}
+
+function withoutParams(url: URL, names: readonly string[]): string {
+  const copy = new URL(url.href);
+  for (const name of names) copy.searchParams.delete(name);
+  return copy.href;
+}
+
+/** The comma-separated servers of a memcached URL: the text between `//` and the path or query. */
+function memcachedServers(text: string): string {
+  return text.slice(MEMCACHED_PREFIX.length).split(/[/?#]/, 1)[0] ?? '';
 }
 
 function filePath(url: URL): string {
@@ -157,58 +230,36 @@ function sqlitePath(url: URL): string {
   return resolve(path);
 }
 
-async function openRedis(url: URL, layout: 'sessionkit' | 'flask-session'): Promise<OpenedStore> {
-  const params = queryParams(url, ['timeoutMs', 'connectTimeoutMs']);
-  const connectTimeoutMs = params.number('connectTimeoutMs') ?? 10_000;
+/**
+ * A `RedisStore` over a node-redis client created for it. The store is built (and its options
+ * checked) before the client connects; the first connection is bounded by `connectTimeoutMs`.
+ */
+async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs: number | undefined, layout: StoreLayout): Promise<OpenedStore> {
+  const connectTimeoutMs = validate.milliseconds('connectTimeoutMs', connectTimeout ?? REDIS_CONNECT_TIMEOUT_MS);
   const { createClient } = await importDriver('redis', 'connect', {
     packageName: 'redis',
     versionRange: '5',
     load: () => import('redis'),
   });
-  const clean = new URL(url.href);
-  clean.search = '';
-  const client = createClient({ url: clean.href });
+  const client = createClient({ url: withoutQuery(url) });
   // Without a listener, a connection error event would stop the process; failures reach
   // callers as StoreErrors from the store's operations instead.
   client.on('error', () => undefined);
+  const store = new RedisStore({ client: client as unknown as RedisClientLike, timeoutMs, layout });
   try {
     await withTimeout('redis', 'connect', connectTimeoutMs, () => client.connect());
   } catch (error) {
     client.destroy();
     throw error;
   }
-  const store = new RedisStore({ client: client as unknown as RedisClientLike, timeoutMs: params.number('timeoutMs'), layout });
-  return withClose(store, async () => {
-    if (!client.isOpen) return;
-    try {
-      await client.close();
-    } catch {
-      client.destroy();
-    }
-  });
-}
-
-/** Reads the query parameters of `url`, rejecting any not in `allowed`. */
-function queryParams(url: URL, allowed: readonly string[]): {
-  string(name: string): string | undefined;
-  number(name: string): number | undefined;
-} {
-  for (const name of url.searchParams.keys()) {
-    if (!allowed.includes(name)) {
-      const accepted = allowed.length > 0 ? `accepted: ${allowed.join(', ')}` : 'none are accepted';
-      throw new ConfigError('url', `unknown query parameter "${name}" for ${url.protocol} URLs (${accepted})`);
-    }
-  }
-  return {
-    string: (name) => url.searchParams.get(name) ?? undefined,
-    number: (name) => {
-      const text = url.searchParams.get(name);
-      if (text === null) return undefined;
-      const value = Number(text);
-      if (text.trim() === '' || !Number.isFinite(value)) {
-        throw new ConfigError('url', `query parameter "${name}" must be a number, got "${text}"`);
+  return Object.assign(store, {
+    close: async () => {
+      if (!client.isOpen) return;
+      try {
+        await client.close();
+      } catch {
+        client.destroy();
       }
-      return value;
     },
-  };
+  });
 }

@@ -73,3 +73,11 @@ export type UpdateResult =
   | { readonly ok: true; readonly version: string }
   /** `conflict`: another write happened since `expectedVersion`; `missing`: the record is gone. */
   | { readonly ok: false; readonly reason: 'conflict' | 'missing' };
+
+/**
+ * How a store lays a record out on its backend, for the stores that offer a choice (their
+ * `layout` option): `'sessionkit'`, the value with its version and exact expiry; or
+ * `'flask-session'`, the bare value exactly as Flask-Session 0.8 stores it, so a Flask app and
+ * sessionkit share sessions (the version is then derived from the stored value itself).
+ */
+export type StoreLayout = 'sessionkit' | 'flask-session';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlaskSessionCodec, ServerSessionInterface, Signer, Tuple } from '../../src/index.js';
-import { RedisStore } from '../../src/stores/redis.js';
+import { RedisStore } from '../../src/stores/redis/index.js';
 import { PYTHON } from './helpers/flask.js';
 
 interface Fixture {

@@ -2,10 +2,11 @@
  * The conformance suite of the `Store` contract (src/stores/store.ts). Every store runs it
  * against its real backend; a custom store can run it too:
  *
- *   describeStoreConformance('my store', async () => ({ store: new MyStore(), cleanup: async () => {} }));
+ *   describeStoreConformance('my store', async ({ clock }) => ({ store: new MyStore({ clock }), cleanup: async () => {} }), { time: 'clock' });
  *
- * `makeStore` is called before every test; keys carry a random prefix per run, so stores that
- * share a server (Redis) do not see each other's data.
+ * `makeStore` is called before every test, and again within a test for more instances on the
+ * same backend; keys carry a random prefix per run, so stores that share a server (Redis) do
+ * not see each other's data.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,10 +19,26 @@ export interface StoreUnderTest {
   cleanup(): Promise<void>;
 }
 
+/** What `makeStore` gets; every call within one test gets the same. */
+export interface StoreContext {
+  /**
+   * The current time for the store's `clock` option. With `time: 'clock'` it stands still
+   * and the suite moves it forward to let TTLs pass; otherwise it is `Date.now`.
+   */
+  clock: () => number;
+}
+
 const HOUR = 3_600_000;
-/** Short TTL for expiry tests, and how long to wait for it to pass. */
+/** Short TTL of the expiry tests. */
 const DEFAULT_SHORT_TTL = 300;
-const DEFAULT_PAST_SHORT_TTL = 700;
+/** With real time: how often to look whether a short-lived record is gone yet. */
+const EXPIRY_POLL_MS = 25;
+/** With real time: how long past its TTL a backend may keep a record before the suite gives up. */
+const EXPIRY_LIMIT_MS = 15_000;
+/** Concurrent creates of one key in the race test, spread over the store instances. */
+const RACING_CREATES = 30;
+/** Store instances in the race test, when instances share a backend. */
+const RACING_INSTANCES = 3;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -37,12 +54,19 @@ export interface ConformanceOptions {
    */
   keyPrefix?: string;
   /**
-   * TTL of the expiry tests and how long they wait for it to pass, for backends whose expiry
-   * counts whole seconds (memcached's own). Default: 300 ms and 700 ms.
+   * How time passes in the expiry tests. `'clock'`: the store computes and checks expiry with
+   * the `clock` of `makeStore`'s context, and the suite moves that clock forward (nothing waits).
+   * `'real'` (default): the backend expires records by its own clock (Redis `PX`, memcached
+   * `exptime`), so the suite waits until a record written last with the same TTL is gone.
    */
+  time?: 'clock' | 'real';
+  /** TTL of the expiry tests, for backends whose expiry counts whole seconds (memcached's own). Default: 300 ms. */
   shortTtlMs?: number;
-  /** @see shortTtlMs */
-  pastShortTtlMs?: number;
+  /**
+   * Whether two stores from `makeStore` in one test share their records. `false` for in-process
+   * stores (`MemoryStore`): the race between instances then runs on one instance. Default `true`.
+   */
+  sharedBetweenInstances?: boolean;
   /**
    * `false` for a backend that cannot report an expiry (memcached holding Flask-Session's bare
    * values): `load` must then report the record as due for a refresh (`expiresAt` ≤ now), so
@@ -54,21 +78,22 @@ export interface ConformanceOptions {
 /** Registers the contract tests for one store under `describe(name)`. */
 export function describeStoreConformance(
   name: string,
-  makeStore: () => Promise<StoreUnderTest>,
+  makeStore: (context: StoreContext) => Promise<StoreUnderTest>,
   options: ConformanceOptions = {},
 ): void {
   describe(`${name}: Store contract`, () => {
     const base = options.keyPrefix ?? `session:conformance-${randomUUID().slice(0, 8)}-`;
     const SHORT_TTL = options.shortTtlMs ?? DEFAULT_SHORT_TTL;
-    const PAST_SHORT_TTL = options.pastShortTtlMs ?? DEFAULT_PAST_SHORT_TTL;
+    const byClock = options.time === 'clock';
     const reportsExpiry = options.reportsExpiry ?? true;
+    const sharedBetweenInstances = options.sharedBetweenInstances ?? true;
     /** Checks a loaded record's expiry: within [from, to], or "due now" when it is unknown. */
     const expectExpiry = (expiresAt: number, from: number, to: number): void => {
       if (reportsExpiry) {
         expect(expiresAt).toBeGreaterThanOrEqual(from);
         expect(expiresAt).toBeLessThanOrEqual(to);
       } else {
-        expect(expiresAt).toBeLessThanOrEqual(Date.now());
+        expect(expiresAt).toBeLessThanOrEqual(now());
       }
     };
     let counter = 0;
@@ -76,9 +101,33 @@ export function describeStoreConformance(
     const key = (label: string): string => `${base}${++counter}-${label}`;
     let subject: StoreUnderTest;
     let store: Store;
+    let context: StoreContext;
+    /** With `time: 'clock'`, how far the test moved the clock. */
+    let moved = 0;
+    /** The store's current time. */
+    const now = (): number => context.clock();
+
+    /** Lets the short TTL of every record written so far pass. */
+    const letShortTtlPass = async (): Promise<void> => {
+      if (byClock) {
+        moved += SHORT_TTL + 1;
+        return;
+      }
+      // A record written last, with the same TTL, expires last: once it is gone, so are the others.
+      const sentinel = key('sentinel');
+      expect(await store.create(sentinel, text('sentinel'), SHORT_TTL)).not.toBeNull();
+      const giveUp = Date.now() + SHORT_TTL + EXPIRY_LIMIT_MS;
+      while ((await store.load(sentinel)) !== null) {
+        if (Date.now() > giveUp) throw new Error(`a record with a ${SHORT_TTL} ms TTL was still there ${EXPIRY_LIMIT_MS} ms after it`);
+        await sleep(EXPIRY_POLL_MS);
+      }
+    };
 
     beforeEach(async () => {
-      subject = await makeStore();
+      moved = 0;
+      const start = Date.now();
+      context = { clock: byClock ? () => start + moved : Date.now };
+      subject = await makeStore(context);
       store = subject.store;
     });
     afterEach(async () => {
@@ -96,9 +145,9 @@ export function describeStoreConformance(
 
     it('creates, loads, updates and destroys a record', async () => {
       const k = key('crud');
-      const before = Date.now();
+      const before = now();
       const v1 = await store.create(k, text('one'), HOUR);
-      const after = Date.now();
+      const after = now();
       expect(typeof v1).toBe('string');
 
       const loaded = await store.load(k);
@@ -193,7 +242,7 @@ export function describeStoreConformance(
         [forLoad, forUpdate, forTouch, forCreate].map((k) => store.create(k, text('old'), SHORT_TTL)),
       );
       expect(versions.every((v) => typeof v === 'string')).toBe(true);
-      await sleep(PAST_SHORT_TTL);
+      await letShortTtlPass();
 
       expect(await store.load(forLoad)).toBeNull();
       expect(await store.update(forUpdate, text('new'), versions[1]!, HOUR)).toEqual({ ok: false, reason: 'missing' });
@@ -213,13 +262,14 @@ export function describeStoreConformance(
       const touched = key('keep-touched');
       const updated = key('keep-updated');
       const shortened = key('shortened');
+      // Each record is extended right after its create, well within its short TTL.
       await store.create(touched, text('t'), SHORT_TTL);
-      const vu = (await store.create(updated, text('u'), SHORT_TTL))!;
-      const vs = (await store.create(shortened, text('s'), HOUR))!;
       expect(await store.touch(touched, HOUR)).toBe(true);
+      const vu = (await store.create(updated, text('u'), SHORT_TTL))!;
       expect((await store.update(updated, text('u2'), vu, HOUR)).ok).toBe(true);
+      const vs = (await store.create(shortened, text('s'), HOUR))!;
       expect((await store.update(shortened, text('s2'), vs, SHORT_TTL)).ok).toBe(true);
-      await sleep(PAST_SHORT_TTL);
+      await letShortTtlPass();
       expect(decoder.decode((await store.load(touched))!.value)).toBe('t');
       expect(decoder.decode((await store.load(updated))!.value)).toBe('u2');
       expect(await store.load(shortened)).toBeNull();
@@ -246,7 +296,7 @@ export function describeStoreConformance(
       }
       // Re-created over an expired record.
       remember(await store.create(k, text('short'), SHORT_TTL));
-      await sleep(PAST_SHORT_TTL);
+      await letShortTtlPass();
       remember(await store.create(k, text('again'), HOUR));
       expect(seen.size).toBe(3 * 5 + 2);
     });
@@ -303,6 +353,37 @@ export function describeStoreConformance(
       expect(Object.keys(final).sort()).toEqual(Array.from({ length: writers }, (_, id) => `writer${id}`).sort());
     });
 
+    it('lets exactly one of many concurrent creates of a key win, across store instances, also over an expired record', async () => {
+      const others = sharedBetweenInstances
+        ? await Promise.all(Array.from({ length: RACING_INSTANCES - 1 }, () => makeStore(context)))
+        : [];
+      try {
+        const stores = [store, ...others.map((other) => other.store)];
+        // Every instance connects first, so that the race is between the creates.
+        for (const instance of stores) expect(await instance.load(key('warm-up'))).toBeNull();
+        const raceAll = (k: string, label: string): Promise<(string | null)[]> =>
+          Promise.all(Array.from({ length: RACING_CREATES }, (_, i) => stores[i % stores.length]!.create(k, text(`${label}${i}`), HOUR)));
+
+        const contended = key('create-race');
+        const results = await raceAll(contended, 'w');
+        const winners = results.filter((result) => result !== null);
+        expect(winners).toHaveLength(1);
+        expect((await stores[0]!.load(contended))!.version).toBe(winners[0]);
+
+        const expiring = key('create-race-expired');
+        expect(await stores[0]!.create(expiring, text('old'), SHORT_TTL)).not.toBeNull();
+        await letShortTtlPass();
+        const again = await raceAll(expiring, 'n');
+        const newWinners = again.filter((result) => result !== null);
+        expect(newWinners).toHaveLength(1);
+        const loaded = await stores[1 % stores.length]!.load(expiring);
+        expect(loaded!.version).toBe(newWinners[0]);
+        expect(decoder.decode(loaded!.value)).toBe(`n${again.indexOf(newWinners[0]!)}`);
+      } finally {
+        for (const other of others) await other.cleanup();
+      }
+    });
+
     it('keeps a destroyed record gone when an update races the destroy', async () => {
       for (let round = 0; round < 20; round++) {
         const k = key(`race-${round}`);
@@ -334,7 +415,7 @@ export function describeStoreConformance(
       await store.create(`${prefix}destroyed`, text('x'), HOUR);
       await store.destroy(`${prefix}destroyed`);
       await store.create(`${prefix}expired`, text('x'), SHORT_TTL);
-      await sleep(PAST_SHORT_TTL);
+      await letShortTtlPass();
 
       const listed: string[] = [];
       for await (const k of store.keys!(prefix)) listed.push(k);
@@ -347,7 +428,7 @@ export function describeStoreConformance(
       const live = key('sweep-live');
       for (const k of expired) await store.create(k, text('x'), SHORT_TTL);
       await store.create(live, text('y'), HOUR);
-      await sleep(PAST_SHORT_TTL);
+      await letShortTtlPass();
       expect(await store.sweep!()).toBeGreaterThanOrEqual(expired.length);
       for (const k of expired) expect(await store.load(k)).toBeNull();
       expect(decoder.decode((await store.load(live))!.value)).toBe('y');

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
-import { FileSystemStore } from '../../src/stores/filesystem.js';
+import { FileSystemStore } from '../../src/stores/filesystem/index.js';
 import { describeStoreConformance } from './conformance.js';
 
 const run = promisify(execFile);
@@ -28,10 +28,19 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describeStoreConformance('FileSystemStore', async () => ({
-  store: new FileSystemStore({ dir: freshDir() }),
-  cleanup: async () => {},
-}));
+/** The folder every store of the conformance suite shares (instances of one test share records). */
+let conformanceDir: string | undefined;
+describeStoreConformance(
+  'FileSystemStore',
+  async ({ clock }) => ({ store: new FileSystemStore({ dir: (conformanceDir ??= freshDir()), clock }), cleanup: async () => {} }),
+  { time: 'clock' },
+);
+
+/** A clock the test moves by hand. */
+function manualClock(): { now: () => number; advance(ms: number): void } {
+  let time = Date.now();
+  return { now: () => time, advance: (ms) => void (time += ms) };
+}
 
 /** Names of the record files in `dir`. */
 async function recordFiles(dir: string): Promise<string[]> {
@@ -90,9 +99,10 @@ describe('FileSystemStore', () => {
 
   it('removes expired files first, then the oldest, when over the threshold', async () => {
     const dir = freshDir();
-    const store = new FileSystemStore({ dir, threshold: 10 });
+    const clock = manualClock();
+    const store = new FileSystemStore({ dir, threshold: 10, clock: clock.now });
     for (let i = 0; i < 5; i++) await store.create(`session:short-${i}`, bytes('s'), 150);
-    await sleep(300);
+    clock.advance(300);
     for (let i = 0; i < 8; i++) await store.create(`session:live-${i}`, bytes('l'), HOUR);
     // 13 files went over 10: only the 5 expired ones were removed.
     expect(await recordFiles(dir)).toHaveLength(8);
@@ -111,7 +121,8 @@ describe('FileSystemStore', () => {
 
   it('sweeps expired files and leftovers of crashed writers', async () => {
     const dir = freshDir();
-    const store = new FileSystemStore({ dir, lockTimeoutMs: 200 });
+    const clock = manualClock();
+    const store = new FileSystemStore({ dir, lockTimeoutMs: 200, clock: clock.now });
     await store.create('session:old', bytes('x'), 100);
     await store.create('session:new', bytes('y'), HOUR);
     const longAgo = new Date(Date.now() - 3_600_000);
@@ -121,7 +132,7 @@ describe('FileSystemStore', () => {
       await writeFile(join(dir, leftover), 'crashed');
       await utimes(join(dir, leftover), longAgo, longAgo);
     }
-    await sleep(250);
+    clock.advance(250);
     expect(await store.sweep()).toBe(1);
     expect((await readdir(dir)).sort()).toEqual(await recordFiles(dir));
     expect(await recordFiles(dir)).toHaveLength(1);
@@ -246,8 +257,12 @@ describe('FileSystemStore', () => {
     expect(reports.reduce((sum, r) => sum + r.conflicts, 0)).toBeGreaterThan(0);
   });
 
-  it('rejects bad options and TTLs', async () => {
+  it('rejects bad options, a misspelt one and bad TTLs', async () => {
     expect(() => new FileSystemStore({ dir: '' })).toThrow(ConfigError);
+    expect(() => new FileSystemStore({ dir: freshDir(), lockTimeoutMS: 100 } as never)).toThrow(
+      /option lockTimeoutMS is invalid: unknown option of FileSystemStore/,
+    );
+    expect(() => new FileSystemStore({ dir: freshDir(), lockTimeoutMs: 0 })).toThrow(/expected a number of milliseconds >= 1, got 0/);
     expect(() => new FileSystemStore({ dir: freshDir(), threshold: -1 })).toThrow(ConfigError);
     expect(() => new FileSystemStore({ dir: freshDir(), mode: 0o1777 })).toThrow(ConfigError);
     const store = new FileSystemStore({ dir: freshDir() });

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
-import { FileSystemStore } from '../../src/stores/filesystem.js';
-import { openStore, type OpenedStore } from '../../src/stores/from-url.js';
-import { MemoryStore } from '../../src/stores/memory.js';
-import { RedisStore } from '../../src/stores/redis.js';
-import { SqliteStore } from '../../src/stores/sqlite.js';
+import { FileSystemStore } from '../../src/stores/filesystem/index.js';
+import { openStore, SUPPORTED_STORE_URLS, type OpenedStore } from '../../src/stores/from-url.js';
+import { MemcachedStore } from '../../src/stores/memcached/index.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
+import { MongoStore } from '../../src/stores/mongodb/index.js';
+import { RedisStore } from '../../src/stores/redis/index.js';
+import { SqlStore } from '../../src/stores/sql/index.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { freePort } from './support/redis-server.js';
 
 const HOUR = 3_600_000;
@@ -81,6 +84,29 @@ describe('openStore', () => {
     await expect(store.load(KEY)).rejects.toThrow(StoreError);
   });
 
+  it('opens the networked stores without connecting (memcached with several servers, MongoDB, SQL)', async () => {
+    const opened = await Promise.all([
+      openStore('memcached://127.0.0.1:1,127.0.0.1:2/?timeoutMs=100'),
+      openStore('mongodb://127.0.0.1:1/?db=app&collection=web&timeoutMs=100&appName=demo'),
+      openStore('postgres://postgres@127.0.0.1:1/test?table=web_sessions&timeoutMs=100'),
+      openStore('mariadb://root@127.0.0.1:1/test'),
+    ]);
+    expect(opened.map((store) => store.constructor)).toEqual([MemcachedStore, MongoStore, SqlStore, SqlStore]);
+    expect(opened.map((store) => store.name)).toEqual(['memcached', 'mongodb', 'sql (postgres)', 'sql (mysql)']);
+    // Nothing listens there: the first call fails, within the timeout the URL gave.
+    await expect(opened[0]!.load(KEY)).rejects.toThrow(StoreError);
+    for (const store of opened) await store.close();
+  });
+
+  it('checks every parameter before connecting to Redis', async () => {
+    const port = await freePort();
+    const bad = await openStore(`redis://127.0.0.1:${port}?timeoutMs=0&connectTimeoutMs=300`).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect((bad as ConfigError).option).toBe('timeoutMs');
+    await expect(openStore(`redis://127.0.0.1:${port}?connectTimeoutMs=-1`)).rejects.toThrow(/option connectTimeoutMs is invalid/);
+    await expect(openStore(`redis://127.0.0.1:${port}`, { layout: 'flask' as never })).rejects.toThrow(/option layout is invalid/);
+  });
+
   it('fails with StoreError when Redis cannot be reached', async () => {
     const port = await freePort();
     const error = await openStore(`redis://127.0.0.1:${port}?connectTimeoutMs=300`).catch((e: unknown) => e);
@@ -94,6 +120,7 @@ describe('openStore', () => {
     expect((unknown as ConfigError).option).toBe('url');
     for (const scheme of ['memory://', 'file://', 'sqlite:', 'redis://', 'memcached://', 'mongodb://', 'postgres://', 'mysql://']) {
       expect((unknown as Error).message).toContain(scheme);
+      expect(SUPPORTED_STORE_URLS.some((form) => form.startsWith(scheme))).toBe(true);
     }
     await expect(openStore('sqlite::memory:', { layout: 'flask-session' })).rejects.toThrow(/Flask-Session layout is available for redis: and memcached:/);
 

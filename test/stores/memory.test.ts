@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/stores/memory.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
 import { describeStoreConformance } from './conformance.js';
 
-describeStoreConformance('MemoryStore', async () => ({
-  store: new MemoryStore(),
-  cleanup: async () => {},
-}));
+describeStoreConformance(
+  'MemoryStore',
+  async ({ clock }) => ({ store: new MemoryStore({ clock }), cleanup: async () => {} }),
+  { time: 'clock', sharedBetweenInstances: false },
+);
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -74,8 +75,10 @@ describe('MemoryStore', () => {
     expect(store.size).toBe(100);
   });
 
-  it('rejects bad options and bad TTLs', async () => {
+  it('rejects bad options, a misspelt one and bad TTLs', async () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(ConfigError);
+    expect(() => new MemoryStore({ clock: 5 as never })).toThrow(/option clock is invalid: expected a function/);
+    expect(() => new MemoryStore({ maxEntrys: 5 } as never)).toThrow(/option maxEntrys is invalid: unknown option of MemoryStore/);
     const store = new MemoryStore();
     await expect(store.create('k', bytes('x'), 0)).rejects.toThrow(RangeError);
     await expect(store.touch('k', Number.NaN)).rejects.toThrow(RangeError);

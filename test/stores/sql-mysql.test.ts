@@ -5,9 +5,10 @@ import { MysqlDialect, sql } from 'kysely';
 import mysql from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { SqlStore } from '../../src/stores/sql.js';
+import { SqlStore } from '../../src/stores/sql/index.js';
 import { freePort } from './support/processes.js';
 import { describeSqlStore } from './support/sql.js';
+import { TIMEOUT_SLACK_MS } from './support/timing.js';
 
 const url = process.env.SESSIONKIT_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const database = `sk_${randomUUID().slice(0, 8)}`;
@@ -43,7 +44,8 @@ describe('SqlStore (mysql) and row locks', () => {
   });
 
   it('gives up on a row locked elsewhere with StoreError, and the statement does not run later', async () => {
-    const store = new SqlStore({ dialect: 'mysql', connection: url, table, timeoutMs: 800 });
+    const timeoutMs = 800;
+    const store = new SqlStore({ dialect: 'mysql', connection: url, table, timeoutMs });
     try {
       const version = (await store.create('session:locked', new TextEncoder().encode('before'), 3_600_000))!;
       await connection.query('begin');
@@ -51,7 +53,7 @@ describe('SqlStore (mysql) and row locks', () => {
       const started = Date.now();
       const error = await store.update('session:locked', new TextEncoder().encode('late'), version, 3_600_000).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
-      expect(Date.now() - started).toBeLessThan(1300);
+      expect(Date.now() - started).toBeLessThan(timeoutMs + TIMEOUT_SLACK_MS);
       await sleep(1500); // innodb_lock_wait_timeout (1 s) has ended the waiting statement by now
       await connection.query('commit');
       await sleep(200);

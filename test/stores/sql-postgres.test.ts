@@ -5,9 +5,10 @@ import { PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { SqlStore } from '../../src/stores/sql.js';
+import { SqlStore } from '../../src/stores/sql/index.js';
 import { freePort } from './support/processes.js';
 import { describeSqlStore } from './support/sql.js';
+import { TIMEOUT_SLACK_MS } from './support/timing.js';
 
 const url = process.env.SESSIONKIT_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sk_${randomUUID().slice(0, 8)}`;
@@ -41,7 +42,8 @@ describe('SqlStore (postgres) and row locks', () => {
   });
 
   it('gives up on a row locked elsewhere with StoreError, and the statement does not run later', async () => {
-    const store = new SqlStore({ dialect: 'postgres', connection: url, table, timeoutMs: 800 });
+    const timeoutMs = 800;
+    const store = new SqlStore({ dialect: 'postgres', connection: url, table, timeoutMs });
     try {
       const version = (await store.create('session:locked', new TextEncoder().encode('before'), 3_600_000))!;
       await client.query('begin');
@@ -49,7 +51,7 @@ describe('SqlStore (postgres) and row locks', () => {
       const started = Date.now();
       const error = await store.update('session:locked', new TextEncoder().encode('late'), version, 3_600_000).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
-      expect(Date.now() - started).toBeLessThan(1300);
+      expect(Date.now() - started).toBeLessThan(timeoutMs + TIMEOUT_SLACK_MS);
       await sleep(1000); // statement_timeout has cancelled it on the server by now
       await client.query('commit');
       await sleep(200);

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { SqlStore, type SqlStoreOptions } from '../../src/stores/sql.js';
+import { SqlStore, type SqlStoreOptions } from '../../src/stores/sql/index.js';
 import { describeSqlStore } from './support/sql.js';
 import { useStoreWithout } from './support/hidden-packages.js';
 
@@ -41,6 +41,9 @@ describe('SqlStore options', () => {
       { dialect: 'postgres', connection: 'postgres://x', pool: { connect: async () => ({}), end: async () => {} } },
     ];
     for (const options of invalid) expect(() => new SqlStore(options as SqlStoreOptions), JSON.stringify(options)).toThrow(ConfigError);
+    // Misspelt, or an option of another dialect.
+    expect(() => new SqlStore({ dialect: 'sqlite', filename, timeOutMs: 100 } as never)).toThrow(/option timeOutMs is invalid: unknown option of SqlStore/);
+    expect(() => new SqlStore({ dialect: 'postgres', filename } as never)).toThrow(/option filename is invalid: unknown option of SqlStore/);
     expect(new SqlStore({ dialect: 'postgres' }).name).toBe('sql (postgres)');
     expect(new SqlStore({ dialect: 'mysql', table: 'app.sessions' }).dialect).toBe('mysql');
   });

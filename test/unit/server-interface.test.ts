@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ServerSessionInterface, StoreError, type Store, type StoreRecord, type UpdateResult } from '../../src/index.js';
-import { MemoryStore } from '../../src/stores/memory.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
 
 /** A real store that counts the calls made to it and can be switched to failing. */
 class InstrumentedStore implements Store {

@@ -1,5 +1,11 @@
 import { toStoreError } from './errors.js';
 
+/**
+ * Default bound of one store call on a networked backend, in milliseconds: long enough for a
+ * busy server to answer, short enough that a request fails with a 503 instead of hanging.
+ */
+export const DEFAULT_TIMEOUT_MS = 2000;
+
 /** The backend did not answer in time (the `cause` of the `StoreError` a timeout throws). */
 export class OperationTimeoutError extends Error {
   /** The limit that passed, in milliseconds. */

@@ -1,5 +1,5 @@
 import { StoreError } from '../../../src/errors.js';
-import { MemoryStore } from '../../../src/stores/memory.js';
+import { MemoryStore } from '../../../src/stores/memory/index.js';
 import type { StoreRecord, UpdateResult } from '../../../src/stores/store.js';
 
 /**

@@ -7,27 +7,33 @@
 const which = process.argv[2];
 const report: Record<string, unknown> = {};
 const { StoreError } = await import('../../../src/errors.js');
+/**
+ * Bound of the store call: far beyond what loading the modules takes on a loaded machine, so
+ * the call reports the missing package, not a timeout. Nothing listens at the addresses below,
+ * so no call waits for it.
+ */
+const timeoutMs = 60_000;
 
 async function use(): Promise<unknown> {
   switch (which) {
     case 'memcached': {
-      const { MemcachedStore } = await import('../../../src/stores/memcached.js');
+      const { MemcachedStore } = await import('../../../src/stores/memcached/index.js');
       report.moduleLoaded = true;
-      return new MemcachedStore({ servers: '127.0.0.1:1' }).load('session:x');
+      return new MemcachedStore({ servers: '127.0.0.1:1', timeoutMs }).load('session:x');
     }
     case 'mongodb': {
-      const { MongoStore } = await import('../../../src/stores/mongodb.js');
+      const { MongoStore } = await import('../../../src/stores/mongodb/index.js');
       report.moduleLoaded = true;
-      return new MongoStore({ url: 'mongodb://127.0.0.1:1' }).load('session:x');
+      return new MongoStore({ url: 'mongodb://127.0.0.1:1', timeoutMs }).load('session:x');
     }
     case 'sql-postgres':
     case 'sql-mysql':
     case 'sql-sqlite': {
-      const { SqlStore } = await import('../../../src/stores/sql.js');
+      const { SqlStore } = await import('../../../src/stores/sql/index.js');
       report.moduleLoaded = true;
-      if (which === 'sql-sqlite') return new SqlStore({ dialect: 'sqlite', filename: ':memory:' }).load('session:x');
+      if (which === 'sql-sqlite') return new SqlStore({ dialect: 'sqlite', filename: ':memory:', timeoutMs }).load('session:x');
       const dialect = which === 'sql-postgres' ? 'postgres' : 'mysql';
-      return new SqlStore({ dialect, connection: `${dialect}://root@127.0.0.1:1/test` }).load('session:x');
+      return new SqlStore({ dialect, connection: `${dialect}://root@127.0.0.1:1/test`, timeoutMs }).load('session:x');
     }
     default:
       throw new Error(`unknown store ${String(which)}`);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { track } from './processes.js';
+import { setStopped, track } from './processes.js';
 
 /** A MongoDB server to test against. */
 export interface MongoServer {
@@ -16,10 +16,10 @@ export interface MongoServer {
   readonly isPeer: boolean;
   /** Stops the peer (nothing for a real server). */
   stop(): Promise<void>;
-  /** Freezes the peer (SIGSTOP): connections stay open, nothing answers. Peer only. */
-  pause?(): void;
-  /** Thaws a paused peer. */
-  resume?(): void;
+  /** Freezes the peer (SIGSTOP), resolving once it is stopped: connections stay open, nothing answers. Peer only. */
+  pause?(): Promise<void>;
+  /** Thaws a paused peer, resolving once it runs again. */
+  resume?(): Promise<void>;
   /** After `stop()`: how many times the peer answered each command. Peer only. */
   commands?(): Record<string, number>;
 }
@@ -67,8 +67,8 @@ export async function startMongoPeer(ttlMonitorSeconds = 60): Promise<MongoServe
     url: `mongodb://127.0.0.1:${port}/`,
     isPeer: true,
     commands: () => commands,
-    pause: () => void child.kill('SIGSTOP'),
-    resume: () => void child.kill('SIGCONT'),
+    pause: () => setStopped(child, true),
+    resume: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : setStopped(child, false)),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGCONT');

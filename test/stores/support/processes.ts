@@ -4,8 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Longest wait for a signalled process to reach its new state, even on a loaded machine. */
+const STATE_CHANGE_TIMEOUT_MS = 10_000;
+/** How often the state is looked at meanwhile. */
+const STATE_POLL_MS = 5;
 
 const children = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -58,10 +64,48 @@ export interface ChildServer {
   readonly process: ChildProcess;
   /** Stops it (SIGTERM, then SIGKILL after 5 s) and waits for the exit. */
   stop(): Promise<void>;
-  /** Freezes it (SIGSTOP): it keeps its port and connections but answers nothing. */
-  pause(): void;
-  /** Thaws a paused server (SIGCONT). */
-  resume(): void;
+  /**
+   * Freezes it (SIGSTOP): it keeps its port and connections but answers nothing. Resolves once
+   * the kernel reports it stopped.
+   */
+  pause(): Promise<void>;
+  /** Thaws a paused server (SIGCONT); resolves once it runs again (or has exited). */
+  resume(): Promise<void>;
+}
+
+/**
+ * The state letter of process `pid` from /proc/<pid>/stat (`R`, `S`, `T` stopped…), or
+ * `undefined` once the process is gone.
+ */
+async function processState(pid: number): Promise<string | undefined> {
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "<pid> (<command>) <state> …": the command may hold spaces and parentheses.
+  const end = stat.lastIndexOf(')');
+  return stat.slice(end + 2, end + 3);
+}
+
+/**
+ * Freezes (`stopped`: SIGSTOP) or thaws (SIGCONT) `child`, and waits until /proc says it did:
+ * `kill()` returns before the kernel has stopped the process, and a request sent in between
+ * would still be answered.
+ */
+export async function setStopped(child: ChildProcess, stopped: boolean): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the process has no pid (it never started)');
+  child.kill(stopped ? 'SIGSTOP' : 'SIGCONT');
+  const giveUp = Date.now() + STATE_CHANGE_TIMEOUT_MS;
+  for (;;) {
+    const state = await processState(pid);
+    if (stopped ? state === 'T' : state !== 'T') return;
+    if (state === undefined) throw new Error(`process ${pid} exited instead of stopping`);
+    if (Date.now() > giveUp) throw new Error(`process ${pid} is still in state ${state} ${STATE_CHANGE_TIMEOUT_MS} ms after the signal`);
+    await sleep(STATE_POLL_MS);
+  }
 }
 
 /** Spawns `command` on a free port (`args(port)`), until `ready(port)`; retries on a port race. */
@@ -109,7 +153,7 @@ function childServer(port: number, child: ChildProcess, exited: () => boolean): 
       await gone;
       clearTimeout(timer);
     },
-    pause: () => void child.kill('SIGSTOP'),
-    resume: () => void child.kill('SIGCONT'),
+    pause: () => setStopped(child, true),
+    resume: () => (exited() ? Promise.resolve() : setStopped(child, false)),
   };
 }

@@ -1,17 +1,21 @@
 import type { CompiledQuery, MysqlPool, PostgresPool, QueryResult, SqliteDatabase } from 'kysely';
-import { ConfigError, StoreError } from '../errors.js';
-import type { Store, StoreRecord, UpdateResult } from './store.js';
-import { withTimeout } from './internal/deadline.js';
-import { errorCode } from './internal/errors.js';
-import { checkTtl } from './internal/ttl.js';
-import { openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './internal/sql/connect.js';
-import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './internal/sql/queries.js';
-import { executeRetryingDeadlocks } from './internal/sql/retry.js';
-import type { KyselyExecutor, SqlDialectName } from './internal/sql/types.js';
-import { initialVersion, parseVersion } from './internal/sql/version.js';
+import { rejectUnknownOptions, validate } from '../../config.js';
+import { ConfigError, StoreError } from '../../errors.js';
+import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
+import { errorCode } from '../internal/errors.js';
+import { keysInPages } from '../internal/key-pages.js';
+import { LazyConnection } from '../internal/lazy-connection.js';
+import { optionNames } from '../internal/options.js';
+import { checkTtl } from '../internal/ttl.js';
+import { openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './connect.js';
+import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './queries.js';
+import { executeRetryingDeadlocks } from './retry.js';
+import { SQL_DIALECTS, type KyselyExecutor, type SqlDialectName } from './types.js';
+import { initialVersion, parseVersion } from './version.js';
 
-export { DriverMissingError } from './internal/driver.js';
-export type { KyselyExecutor, SqlDialectName } from './internal/sql/types.js';
+export { DriverMissingError } from '../internal/driver.js';
+export type { KyselyExecutor, SqlDialectName } from './types.js';
 
 /** Options every dialect of `SqlStore` takes. */
 export interface SqlStoreCommonOptions {
@@ -36,6 +40,11 @@ export interface SqlStoreCommonOptions {
    * uses it without its plugins, and never destroys it.
    */
   kysely?: KyselyExecutor;
+  /**
+   * Current time in epoch milliseconds, from which rows' expiry is computed and checked; inject
+   * one to test expiry. Default: `Date.now`.
+   */
+  clock?: () => number;
 }
 
 /** `SqlStore` on PostgreSQL, through node-postgres (`pg` 8). */
@@ -77,6 +86,16 @@ export type SqlStoreOptions = PostgresSqlStoreOptions | MysqlSqlStoreOptions | S
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 /** The key column is 255 wide. */
 const MAX_KEY_LENGTH = 255;
+/** Pause before running the DDL again after another process's concurrent `CREATE TABLE` made it fail. */
+const CREATE_TABLE_RETRY_MS = 100;
+
+const COMMON_OPTIONS = { dialect: true, table: true, timeoutMs: true, createTable: true, kysely: true, clock: true } as const;
+/** The options each dialect accepts. */
+const OPTIONS: Record<SqlDialectName, ReadonlySet<string>> = {
+  postgres: optionNames<PostgresSqlStoreOptions>({ ...COMMON_OPTIONS, pool: true, connection: true }),
+  mysql: optionNames<MysqlSqlStoreOptions>({ ...COMMON_OPTIONS, pool: true, connection: true }),
+  sqlite: optionNames<SqliteSqlStoreOptions>({ ...COMMON_OPTIONS, database: true, filename: true }),
+};
 
 interface Opened extends SqlConnection {
   queries: SessionQueries;
@@ -108,24 +127,23 @@ export class SqlStore implements Store {
   readonly #options: SqlStoreOptions;
   readonly #table: string;
   readonly #timeoutMs: number;
-  #opening: Promise<Opened> | undefined;
-  #closed = false;
+  readonly #createsTable: boolean;
+  readonly #clock: () => number;
+  readonly #connection: LazyConnection<Opened>;
 
   /** Validates the options; nothing is loaded or connected before the first call. */
   constructor(options: SqlStoreOptions) {
-    const dialect = options?.dialect;
-    if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
-      throw new ConfigError('dialect', `must be "postgres", "mysql" or "sqlite", got ${JSON.stringify(dialect)}`);
-    }
+    const dialect = validate.oneOf('dialect', options?.dialect, SQL_DIALECTS);
+    rejectUnknownOptions(options, OPTIONS[dialect], 'SqlStore');
     this.dialect = dialect;
     this.name = `sql (${dialect})`;
     this.#options = options;
-    this.#table = options.table ?? 'sessions';
-    if (!TABLE.test(this.#table)) throw new ConfigError('table', `"${this.#table}" is not a plain table name (letters, digits, _; optionally schema.table)`);
-    this.#timeoutMs = options.timeoutMs ?? 2000;
-    if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
-      throw new ConfigError('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
-    }
+    this.#table = validate.string('table', options.table ?? 'sessions');
+    if (!TABLE.test(this.#table)) throw new ConfigError('table', `expected a plain table name (letters, digits, _; optionally schema.table), got "${this.#table}"`);
+    this.#timeoutMs = validate.milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#createsTable = validate.boolean('createTable', options.createTable ?? true);
+    this.#clock = validate.function('clock', options.clock ?? Date.now);
+    this.#connection = new LazyConnection(this.name, (operation) => this.#connect(operation), (opened) => opened.release?.());
     const sources = [options.kysely, 'pool' in options ? options.pool : undefined, 'database' in options ? options.database : undefined];
     const given = sources.filter((source) => source !== undefined).length;
     const settings = ('connection' in options && options.connection !== undefined) || ('filename' in options && options.filename !== undefined);
@@ -136,7 +154,7 @@ export class SqlStore implements Store {
   /** Reads a live row. */
   async load(key: string): Promise<StoreRecord | null> {
     return this.#run('load', async (db) => {
-      const { rows } = await db.execute(db.queries.load(key, Date.now()));
+      const { rows } = await db.execute(db.queries.load(key, this.#clock()));
       const row = rows[0];
       return row ? recordOf(row) : null;
     });
@@ -148,7 +166,7 @@ export class SqlStore implements Store {
     checkKey(key);
     return this.#run('create', async (db) => {
       const version = initialVersion();
-      const now = Date.now();
+      const now = this.#clock();
       if (this.dialect !== 'mysql') {
         const result = await db.execute(db.queries.insertOrReplaceExpired(key, value, version, now + ttl, now));
         return affected(result) > 0 ? String(version) : null;
@@ -169,7 +187,7 @@ export class SqlStore implements Store {
     const ttl = checkTtl(ttlMs);
     const expected = parseVersion(expectedVersion);
     return this.#run('update', async (db): Promise<UpdateResult> => {
-      const now = Date.now();
+      const now = this.#clock();
       if (expected !== undefined) {
         const version = expected + 1;
         const result = await db.execute(db.queries.update(key, value, version, now + ttl, expected, now));
@@ -183,7 +201,7 @@ export class SqlStore implements Store {
   async touch(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl(ttlMs);
     return this.#run('touch', async (db) => {
-      const now = Date.now();
+      const now = this.#clock();
       const result = await db.execute(db.queries.touch(key, now + ttl, now));
       if (affected(result) > 0) return true;
       // MySQL without CLIENT_FOUND_ROWS counts only changed rows: an unchanged expiry reads as 0.
@@ -199,59 +217,40 @@ export class SqlStore implements Store {
 
   /** Deletes every expired row; returns how many. */
   async sweep(): Promise<number> {
-    return this.#run('sweep', async (db) => affected(await db.execute(db.queries.sweep(Date.now()))));
+    return this.#run('sweep', async (db) => affected(await db.execute(db.queries.sweep(this.#clock()))));
   }
 
   /** Lists live keys starting with `prefix`, in key order, a page of rows per query. */
-  async *keys(prefix: string): AsyncIterable<string> {
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.#run('keys', async (db) => {
-        const { rows } = await db.execute(db.queries.keysPage(prefix, after, Date.now()));
+  keys(prefix: string): AsyncIterable<string> {
+    const page = (after: string | undefined): Promise<string[]> =>
+      this.#run('keys', async (db) => {
+        const { rows } = await db.execute(db.queries.keysPage(prefix, after, this.#clock()));
         return rows.map((row) => keyText(row.key));
       });
-      for (const key of page) if (key.startsWith(prefix)) yield key;
-      const last = page.at(-1);
-      if (last === undefined || page.length < KEYS_PAGE_SIZE) return;
-      after = last;
-    }
+    // LIKE only narrows the rows (SQLite's ignores ASCII case): keys without the prefix are skipped.
+    return keysInPages(prefix, KEYS_PAGE_SIZE, page, { contiguous: false });
   }
 
   /** Releases a pool or database the store opened itself (never one passed in). */
   async close(): Promise<void> {
-    this.#closed = true;
-    const opening = this.#opening;
-    this.#opening = undefined;
-    const opened = await opening?.catch(() => undefined);
-    await opened?.release?.();
+    await this.#connection.close();
   }
 
   async #isLive(db: Opened, key: string): Promise<boolean> {
-    const { rows } = await db.execute(db.queries.isLive(key, Date.now()));
+    const { rows } = await db.execute(db.queries.isLive(key, this.#clock()));
     return rows.length > 0;
   }
 
   /** Runs one store call within `timeoutMs`, every failure as `StoreError`. */
   #run<T>(operation: string, body: (db: Opened) => Promise<T>): Promise<T> {
-    return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#open(operation)));
+    return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#connection.get(operation)));
   }
 
-  #open(operation: string): Promise<Opened> {
-    if (this.#closed) return Promise.reject(new StoreError(this.name, operation, undefined, 'the store is closed'));
-    if (!this.#opening) {
-      this.#opening = this.#connect(operation);
-      // A failed start (database down, table not creatable) is tried again by the next call.
-      this.#opening.catch(() => {
-        this.#opening = undefined;
-      });
-    }
-    return this.#opening;
-  }
-
+  /** Connects and creates the table; a failure (database down, table not creatable) is retried by the next call. */
   async #connect(operation: string): Promise<Opened> {
     const connection = await openSqlConnection(this.name, operation, this.#options as SqlConnectionOptions, this.#timeoutMs);
     const queries = new SessionQueries(connection.sql, connection.builder, this.dialect, this.#table);
-    if (this.#options.createTable ?? true) {
+    if (this.#createsTable) {
       try {
         await this.#createTable(connection, queries);
       } catch (error) {
@@ -276,7 +275,7 @@ export class SqlStore implements Store {
     try {
       await run();
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, CREATE_TABLE_RETRY_MS));
       await run();
     }
   }

@@ -1,24 +1,28 @@
-import { ConfigError, StoreError } from '../errors.js';
-import type { Store, StoreRecord, UpdateResult } from './store.js';
-import { importDriver } from './internal/driver.js';
-import { withTimeout } from './internal/deadline.js';
-import { checkTtl, isExpired } from './internal/ttl.js';
-import { randomVersion } from './internal/version.js';
-import { memcachedExptime } from './internal/memcached/expiry.js';
-import { createBare, loadBare, touchBare, updateBare } from './internal/memcached/flask-session-layout.js';
-import { decodeItem, encodeItem, ITEM_FLAGS, type SessionItem } from './internal/memcached/item.js';
+import { rejectUnknownOptions, validate } from '../../config.js';
+import { ConfigError } from '../../errors.js';
+import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
+import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
+import { importDriver } from '../internal/driver.js';
+import { layoutOption } from '../internal/layout.js';
+import { LazyConnection } from '../internal/lazy-connection.js';
+import { optionNames } from '../internal/options.js';
+import { checkTtl, isExpired } from '../internal/ttl.js';
+import { randomVersion } from '../internal/version.js';
+import { memcachedExptime } from './expiry.js';
+import { createBare, loadBare, touchBare, updateBare } from './flask-session-layout.js';
+import { decodeItem, encodeItem, ITEM_FLAGS, type SessionItem } from './item.js';
 import {
   deleteItem,
   getItem,
   Status,
   storeItem,
   type FetchedItem,
+  type MemcachedConnection as Connection,
   type MemjsClient,
-  type MemjsModule,
-} from './internal/memcached/protocol.js';
+} from './protocol.js';
 
-export { DriverMissingError } from './internal/driver.js';
-export type { MemjsClient, MemjsResponse } from './internal/memcached/protocol.js';
+export { DriverMissingError } from '../internal/driver.js';
+export type { MemjsClient, MemjsResponse } from './protocol.js';
 
 /** Options of `MemcachedStore`. */
 export interface MemcachedStoreOptions {
@@ -46,18 +50,24 @@ export interface MemcachedStoreOptions {
    * is memcached's own (whole seconds). Use it with `ServerSessionInterface`'s
    * `serializationFormat`.
    */
-  layout?: 'sessionkit' | 'flask-session';
+  layout?: StoreLayout;
+  /**
+   * Current time in epoch milliseconds, from which the expiry kept in each item (and the
+   * absolute exptime of sessions over 30 days) is computed and checked; inject one to test
+   * expiry. memcached still frees items by its own clock. Default: `Date.now`.
+   */
+  clock?: () => number;
 }
 
 /** Most rounds of a read-then-compare-and-swap before giving up. */
 const MAX_CAS_ROUNDS = 64;
 /** Longest key memcached accepts, in bytes. */
 const MAX_KEY_BYTES = 250;
-
-interface Connection {
-  memjs: MemjsModule;
-  client: MemjsClient;
-}
+/** memcached's usual address, for a client the store creates without `servers`. */
+const DEFAULT_SERVERS = '127.0.0.1:11211';
+/** The one retry of a read after a broken connection comes quickly, in seconds (memjs' unit). */
+const READ_RETRY_DELAY_S = 0.05;
+const OPTIONS = optionNames<MemcachedStoreOptions>({ client: true, servers: true, timeoutMs: true, layout: true, clock: true });
 
 /**
  * Sessions in memcached through memjs (version 1, an optional peer dependency, imported on
@@ -77,19 +87,18 @@ interface Connection {
 export class MemcachedStore implements Store {
   /** Always `"memcached"`. */
   readonly name = 'memcached';
-  readonly #options: MemcachedStoreOptions;
+  readonly #client: MemjsClient | undefined;
+  readonly #servers: string;
   readonly #timeoutMs: number;
   readonly #bare: boolean;
-  #connecting: Promise<Connection> | undefined;
-  #closed = false;
+  readonly #clock: () => number;
+  readonly #connection: LazyConnection<Connection>;
 
   /** Validates the options; memjs is loaded and the connection opened on first use. */
   constructor(options: MemcachedStoreOptions = {}) {
-    this.#options = options;
-    this.#timeoutMs = options.timeoutMs ?? 2000;
-    if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
-      throw new ConfigError('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
-    }
+    rejectUnknownOptions(options, OPTIONS, 'MemcachedStore');
+    this.#timeoutMs = validate.milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#client = options.client;
     if (options.client?.options?.failover) {
       throw new ConfigError(
         'client',
@@ -97,21 +106,21 @@ export class MemcachedStore implements Store {
           'would read as absent instead of failing; create it with failover: false',
       );
     }
-    const layout = options.layout ?? 'sessionkit';
-    if (layout !== 'sessionkit' && layout !== 'flask-session') {
-      throw new ConfigError('layout', `expected 'sessionkit' or 'flask-session', got ${String(layout)}`);
-    }
-    this.#bare = layout === 'flask-session';
-    if (!options.client && options.servers !== undefined && options.servers.trim() === '') {
-      throw new ConfigError('servers', 'give at least one "host:port"');
-    }
+    this.#bare = layoutOption(options.layout) === 'flask-session';
+    this.#servers = validate.string('servers', options.servers ?? DEFAULT_SERVERS, { nonEmpty: false });
+    if (!options.client && this.#servers.trim() === '') throw new ConfigError('servers', `expected at least one "host:port", got ${JSON.stringify(this.#servers)}`);
+    this.#clock = validate.function('clock', options.clock ?? Date.now);
+    // A client passed in stays open.
+    this.#connection = new LazyConnection(this.name, (operation) => this.#connect(operation), ({ client }) => {
+      if (!this.#client) client.close();
+    });
   }
 
   /** Reads a live record. */
   async load(key: string): Promise<StoreRecord | null> {
     checkKey(key);
     return this.#run('load', async (c) => {
-      if (this.#bare) return loadBare(c, key);
+      if (this.#bare) return loadBare(c, key, this.#clock());
       const found = await this.#read(c, key);
       if (!found) return null;
       const { item } = found;
@@ -124,10 +133,10 @@ export class MemcachedStore implements Store {
     checkKey(key);
     const ttl = checkTtl(ttlMs);
     return this.#run('create', async (c) => {
-      if (this.#bare) return createBare(c, key, value, ttl);
+      if (this.#bare) return createBare(c, key, value, ttl, this.#clock());
       const version = randomVersion();
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-        const now = Date.now();
+        const now = this.#clock();
         const item = { value, version, expiresAt: now + ttl };
         const added = await this.#write(c, 'add', key, item, now);
         if (added === Status.ok) return version;
@@ -135,7 +144,7 @@ export class MemcachedStore implements Store {
         const fetched = await getItem(c.memjs, c.client, key);
         if (!fetched) continue; // gone in between: try ADD again
         const current = decodeItem(fetched.value, fetched.flags);
-        if (!isExpired(current.expiresAt, Date.now())) return null;
+        if (!isExpired(current.expiresAt, this.#clock())) return null;
         const replaced = await this.#write(c, 'set', key, item, now, fetched.cas);
         if (replaced === Status.ok) return version;
       }
@@ -148,13 +157,13 @@ export class MemcachedStore implements Store {
     checkKey(key);
     const ttl = checkTtl(ttlMs);
     return this.#run('update', async (c): Promise<UpdateResult> => {
-      if (this.#bare) return updateBare(c, key, value, expectedVersion, ttl);
+      if (this.#bare) return updateBare(c, key, value, expectedVersion, ttl, this.#clock());
       const version = randomVersion();
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const found = await this.#read(c, key);
         if (!found) return { ok: false, reason: 'missing' };
         if (found.item.version !== expectedVersion) return { ok: false, reason: 'conflict' };
-        const now = Date.now();
+        const now = this.#clock();
         const status = await this.#write(c, 'set', key, { value, version, expiresAt: now + ttl }, now, found.cas);
         if (status === Status.ok) return { ok: true, version };
         if (status === Status.notFound) return { ok: false, reason: 'missing' };
@@ -169,11 +178,11 @@ export class MemcachedStore implements Store {
     checkKey(key);
     const ttl = checkTtl(ttlMs);
     return this.#run('touch', async (c) => {
-      if (this.#bare) return touchBare(c, key, ttl);
+      if (this.#bare) return touchBare(c, key, ttl, this.#clock());
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const found = await this.#read(c, key);
         if (!found) return false;
-        const now = Date.now();
+        const now = this.#clock();
         const status = await this.#write(c, 'set', key, { ...found.item, expiresAt: now + ttl }, now, found.cas);
         if (status === Status.ok) return true;
         if (status === Status.notFound) return false;
@@ -190,12 +199,7 @@ export class MemcachedStore implements Store {
 
   /** Closes the connections of a client the store created (never a client passed in). */
   async close(): Promise<void> {
-    this.#closed = true;
-    const connecting = this.#connecting;
-    this.#connecting = undefined;
-    if (!connecting || this.#options.client) return;
-    const connection = await connecting.catch(() => undefined);
-    connection?.client.close();
+    await this.#connection.close();
   }
 
   /** The live item under `key` with its CAS value, or `null` when absent or expired. */
@@ -203,7 +207,7 @@ export class MemcachedStore implements Store {
     const fetched = await getItem(c.memjs, c.client, key);
     if (!fetched) return null;
     const item = decodeItem(fetched.value, fetched.flags);
-    if (isExpired(item.expiresAt, Date.now())) return null;
+    if (isExpired(item.expiresAt, this.#clock())) return null;
     return { item, cas: fetched.cas };
   }
 
@@ -221,33 +225,22 @@ export class MemcachedStore implements Store {
 
   /** Runs one store call within `timeoutMs`, every failure as `StoreError`. */
   #run<T>(operation: string, body: (connection: Connection) => Promise<T>): Promise<T> {
-    return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#connection(operation)));
+    return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#connection.get(operation)));
   }
 
-  #connection(operation: string): Promise<Connection> {
-    if (this.#closed) return Promise.reject(new StoreError(this.name, operation, undefined, 'the store is closed'));
-    if (!this.#connecting) {
-      this.#connecting = this.#connect(operation);
-      this.#connecting.catch(() => {
-        this.#connecting = undefined;
-      });
-    }
-    return this.#connecting;
-  }
-
+  /** Loads memjs and creates the client (memjs connects on the first request). */
   async #connect(operation: string): Promise<Connection> {
     const memjs = await importDriver(this.name, operation, {
       packageName: 'memjs',
       versionRange: '1',
       load: () => import('memjs'),
     });
-    if (this.#options.client) return { memjs, client: this.#options.client };
+    if (this.#client) return { memjs, client: this.#client };
     const seconds = this.#timeoutMs / 1000;
-    const client = memjs.Client.create(this.#options.servers ?? '127.0.0.1:11211', {
+    const client = memjs.Client.create(this.#servers, {
       failover: false,
       retries: 1,
-      // The one retry of a read (after a broken connection) comes quickly.
-      retry_delay: 0.05,
+      retry_delay: READ_RETRY_DELAY_S,
       timeout: seconds,
       conntimeout: seconds,
       keepAlive: true,

@@ -1,5 +1,5 @@
 import type { Kysely, MysqlPool, PostgresPool, SqliteDatabase } from 'kysely';
-import { importDriver } from '../driver.js';
+import { importDriver } from '../internal/driver.js';
 import type { SessionsDatabase } from './queries.js';
 import type { KyselyExecutor, SqlDialectName } from './types.js';
 
@@ -112,7 +112,8 @@ async function createDialect(
         load: () => import('better-sqlite3'),
       });
       const filename = options.filename ?? ':memory:';
-      const database = new driver.default(filename, { timeout: timeoutMs });
+      // better-sqlite3 takes whole milliseconds.
+      const database = new driver.default(filename, { timeout: Math.ceil(timeoutMs) });
       // WAL: readers do not wait for a writer in another connection or process.
       if (filename !== ':memory:' && filename !== '') database.pragma('journal_mode = WAL');
       return { dialect: new kysely.SqliteDialect({ database }), owned: true };

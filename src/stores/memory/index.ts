@@ -1,7 +1,8 @@
-import { ConfigError } from '../errors.js';
-import type { Store, StoreRecord, UpdateResult } from './store.js';
-import { copyBytes } from './internal/bytes.js';
-import { checkTtl, isExpired } from './internal/ttl.js';
+import { rejectUnknownOptions, validate } from '../../config.js';
+import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import { copyBytes } from '../internal/bytes.js';
+import { optionNames } from '../internal/options.js';
+import { checkTtl, isExpired } from '../internal/ttl.js';
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -22,6 +23,9 @@ interface Entry {
 
 /** How many of the least recently used entries each write checks for expiry (lazy pruning). */
 const PRUNE_PER_WRITE = 4;
+/** Default `maxEntries`: room for a busy single-process app, a few MB at typical session sizes. */
+const DEFAULT_MAX_ENTRIES = 10_000;
+const OPTIONS = optionNames<MemoryStoreOptions>({ maxEntries: true, clock: true });
 
 /**
  * A store in this process's memory: for tests, development and single-process apps that accept
@@ -40,13 +44,11 @@ export class MemoryStore implements Store {
   readonly #clock: () => number;
   #lastVersion = 0;
 
+  /** Validates the options (`ConfigError` for a bad or unknown one). */
   constructor(options: MemoryStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? 10_000;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new ConfigError('maxEntries', `must be a positive integer, got ${String(maxEntries)}`);
-    }
-    this.#maxEntries = maxEntries;
-    this.#clock = options.clock ?? Date.now;
+    rejectUnknownOptions(options, OPTIONS, 'MemoryStore');
+    this.#maxEntries = validate.count('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES, { min: 1 });
+    this.#clock = validate.function('clock', options.clock ?? Date.now);
   }
 
   /** Records held right now, including expired ones not pruned yet; never above `maxEntries`. */

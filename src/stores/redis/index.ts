@@ -1,10 +1,12 @@
-import { ConfigError } from '../errors.js';
-import type { Store, StoreRecord, UpdateResult } from './store.js';
-import { withTimeout } from './internal/deadline.js';
-import { adaptRedisClient, type RedisAdapter, type RedisArgument } from './internal/redis-adapter.js';
-import { LOAD_SCRIPT, VALUE_LAYOUT, versionedLayout, type LuaScript, type RedisLayout } from './internal/redis-record.js';
-import { checkTtl } from './internal/ttl.js';
-import { randomVersion } from './internal/version.js';
+import { rejectUnknownOptions, validate } from '../../config.js';
+import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
+import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
+import { layoutOption } from '../internal/layout.js';
+import { optionNames } from '../internal/options.js';
+import { checkTtl } from '../internal/ttl.js';
+import { randomVersion } from '../internal/version.js';
+import { adaptRedisClient, type RedisAdapter, type RedisArgument } from './adapter.js';
+import { LOAD_SCRIPT, VALUE_LAYOUT, versionedLayout, type LuaScript, type RedisLayout } from './record.js';
 
 /**
  * A node-redis v5 client or cluster, as `createClient()` / `createCluster()` from `redis`
@@ -44,11 +46,12 @@ export interface RedisStoreOptions {
    * app and this store share sessions; the version is then the value's SHA-1 (compare-and-set on
    * the value). Use it with `ServerSessionInterface`'s `serializationFormat`.
    */
-  layout?: 'sessionkit' | 'flask-session';
+  layout?: StoreLayout;
 }
 
 /** SCAN batch size hint for `keys()`. */
 const SCAN_COUNT = '500';
+const OPTIONS = optionNames<RedisStoreOptions>({ client: true, timeoutMs: true, layout: true });
 
 /**
  * Sessions in Redis (or Valkey, or Redis Cluster), through a client you pass in.
@@ -64,7 +67,7 @@ const SCAN_COUNT = '500';
  *
  * Scripts run with `EVALSHA`, falling back to `EVAL` after `NOSCRIPT` (a restarted server).
  * Every operation is bounded by `timeoutMs`: a Redis outage gives a `StoreError`, never a hang,
- * and a timed-out command still queued in the client is dropped (see `internal/redis-adapter.ts`).
+ * and a timed-out command still queued in the client is dropped (see `adapter.ts`).
  */
 export class RedisStore implements Store {
   /** Always `"redis"`. */
@@ -75,16 +78,10 @@ export class RedisStore implements Store {
 
   /** Checks that `client` is a supported Redis client; sends nothing. */
   constructor(options: RedisStoreOptions) {
-    this.#redis = adaptRedisClient(options?.client);
-    this.#timeoutMs = options.timeoutMs ?? 2000;
-    if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
-      throw new ConfigError('timeoutMs', `must be a positive number, got ${String(options.timeoutMs)}`);
-    }
-    const layout = options.layout ?? 'sessionkit';
-    if (layout !== 'sessionkit' && layout !== 'flask-session') {
-      throw new ConfigError('layout', `expected 'sessionkit' or 'flask-session', got ${String(layout)}`);
-    }
-    this.#layout = layout === 'flask-session' ? VALUE_LAYOUT : versionedLayout(randomVersion);
+    rejectUnknownOptions(options, OPTIONS, 'RedisStore');
+    this.#redis = adaptRedisClient(options.client);
+    this.#timeoutMs = validate.milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#layout = layoutOption(options.layout) === 'flask-session' ? VALUE_LAYOUT : versionedLayout(randomVersion);
   }
 
   /** Reads a live record; its expiry comes from the key's remaining TTL. */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorCode } from './errors.js';
-import { BREAK_SUFFIX } from './file-names.js';
+import { errorCode } from '../internal/errors.js';
+import { BREAK_SUFFIX } from './names.js';
 
 /**
  * Cross-process lock files.

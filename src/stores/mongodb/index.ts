@@ -1,13 +1,16 @@
 import type { Collection, MongoClient } from 'mongodb';
-import { ConfigError, StoreError } from '../errors.js';
-import type { Store, StoreRecord, UpdateResult } from './store.js';
-import { withTimeout } from './internal/deadline.js';
-import { importDriver } from './internal/driver.js';
-import { prefixPattern, recordOf, sessionDocument, type SessionDocument } from './internal/mongodb/document.js';
-import { checkTtl } from './internal/ttl.js';
-import { randomVersion } from './internal/version.js';
+import { rejectUnknownOptions, validate } from '../../config.js';
+import { ConfigError, StoreError } from '../../errors.js';
+import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
+import { importDriver } from '../internal/driver.js';
+import { LazyConnection } from '../internal/lazy-connection.js';
+import { optionNames } from '../internal/options.js';
+import { checkTtl } from '../internal/ttl.js';
+import { randomVersion } from '../internal/version.js';
+import { prefixPattern, recordOf, sessionDocument, type SessionDocument } from './document.js';
 
-export { DriverMissingError } from './internal/driver.js';
+export { DriverMissingError } from '../internal/driver.js';
 
 /** Options of `MongoStore`. */
 export interface MongoStoreOptions {
@@ -37,6 +40,12 @@ export interface MongoStoreOptions {
    * indexes; without the index expired sessions are never deleted (call `sweep()`). Default: `true`.
    */
   createIndex?: boolean;
+  /**
+   * Current time in epoch milliseconds, from which documents' `expiresAt` is computed and
+   * against which every query filters; inject one to test expiry. The TTL index deletes
+   * documents by the server's clock. Default: `Date.now`.
+   */
+  clock?: () => number;
 }
 
 /** Duplicate key: the only server error code the store relies on. */
@@ -45,6 +54,29 @@ const DUPLICATE_KEY = 11000;
 const CREATE_ROUNDS = 3;
 /** Documents fetched per round trip by `keys()`. */
 const KEYS_BATCH = 500;
+/** mongod's usual address, for a client the store creates without `url`. */
+const DEFAULT_URL = 'mongodb://127.0.0.1:27017';
+/** Flask-Session's `SESSION_MONGODB_DB` and `SESSION_MONGODB_COLLECT` defaults. */
+const DEFAULT_DB = 'flask_session';
+const DEFAULT_COLLECTION = 'sessions';
+/** Characters MongoDB refuses in a database name. */
+const BAD_DB_NAME = /[/\\. "$\0]/;
+/** Characters MongoDB refuses in a collection name. */
+const BAD_COLLECTION_NAME = /[$\0]/;
+const OPTIONS = optionNames<MongoStoreOptions>({
+  client: true,
+  url: true,
+  db: true,
+  collection: true,
+  timeoutMs: true,
+  createIndex: true,
+  clock: true,
+});
+
+interface Opened {
+  client: MongoClient;
+  collection: Collection<SessionDocument>;
+}
 
 /**
  * Sessions in MongoDB through the official driver (mongodb 6, an optional peer dependency;
@@ -63,34 +95,41 @@ const KEYS_BATCH = 500;
 export class MongoStore implements Store {
   /** Always `"mongodb"`. */
   readonly name = 'mongodb';
-  readonly #options: MongoStoreOptions;
+  readonly #client: MongoClient | undefined;
+  readonly #url: string;
   readonly #timeoutMs: number;
   readonly #dbName: string;
   readonly #collectionName: string;
-  #opening: Promise<{ client: MongoClient; collection: Collection<SessionDocument> }> | undefined;
-  #closed = false;
+  readonly #createIndex: boolean;
+  readonly #clock: () => number;
+  readonly #connection: LazyConnection<Opened>;
 
   /** Validates the options; nothing is sent before the first call. */
   constructor(options: MongoStoreOptions = {}) {
-    this.#options = options;
+    rejectUnknownOptions(options, OPTIONS, 'MongoStore');
     if (options.client && options.url !== undefined) throw new ConfigError('url', 'give either client or url, not both');
-    this.#timeoutMs = options.timeoutMs ?? 2000;
-    if (!(this.#timeoutMs > 0) || !Number.isFinite(this.#timeoutMs)) {
-      throw new ConfigError('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+    this.#client = options.client;
+    this.#url = validate.string('url', options.url ?? DEFAULT_URL);
+    this.#timeoutMs = validate.milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#dbName = validate.string('db', options.db ?? DEFAULT_DB);
+    this.#collectionName = validate.string('collection', options.collection ?? DEFAULT_COLLECTION);
+    if (BAD_DB_NAME.test(this.#dbName)) throw new ConfigError('db', `expected a MongoDB database name, got "${this.#dbName}"`);
+    if (this.#collectionName.startsWith('system.') || BAD_COLLECTION_NAME.test(this.#collectionName)) {
+      throw new ConfigError('collection', `expected a MongoDB collection name, got "${this.#collectionName}"`);
     }
-    this.#dbName = options.db ?? 'flask_session';
-    this.#collectionName = options.collection ?? 'sessions';
-    if (this.#dbName === '' || /[/\\. "$\0]/.test(this.#dbName)) throw new ConfigError('db', `"${this.#dbName}" is not a MongoDB database name`);
-    if (this.#collectionName === '' || this.#collectionName.startsWith('system.') || /[$\0]/.test(this.#collectionName)) {
-      throw new ConfigError('collection', `"${this.#collectionName}" is not a MongoDB collection name`);
-    }
+    this.#createIndex = validate.boolean('createIndex', options.createIndex ?? true);
+    this.#clock = validate.function('clock', options.clock ?? Date.now);
+    // A client passed in stays open.
+    this.#connection = new LazyConnection(this.name, (operation) => this.#connect(operation), async ({ client }) => {
+      if (!this.#client) await client.close();
+    });
   }
 
   /** Reads a live document. */
   async load(key: string): Promise<StoreRecord | null> {
     return this.#run('load', async (sessions) => {
       const document = await sessions.findOne(
-        { _id: key, expiresAt: { $gt: new Date() } },
+        { _id: key, expiresAt: { $gt: this.#now() } },
         { promoteBuffers: true },
       );
       return document ? recordOf(document as unknown as Record<string, unknown>) : null;
@@ -103,7 +142,7 @@ export class MongoStore implements Store {
     return this.#run('create', async (sessions) => {
       const version = randomVersion();
       for (let round = 0; round < CREATE_ROUNDS; round++) {
-        const now = Date.now();
+        const now = this.#clock();
         const document = sessionDocument(key, value, version, now + ttl);
         try {
           await sessions.insertOne(document);
@@ -124,7 +163,7 @@ export class MongoStore implements Store {
   async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
     const ttl = checkTtl(ttlMs);
     return this.#run('update', async (sessions): Promise<UpdateResult> => {
-      const now = Date.now();
+      const now = this.#clock();
       const version = randomVersion();
       const result = await sessions.updateOne(
         { _id: key, version: expectedVersion, expiresAt: { $gt: new Date(now) } },
@@ -139,7 +178,7 @@ export class MongoStore implements Store {
   async touch(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl(ttlMs);
     return this.#run('touch', async (sessions) => {
-      const now = Date.now();
+      const now = this.#clock();
       const result = await sessions.updateOne(
         { _id: key, expiresAt: { $gt: new Date(now) } },
         { $set: { expiresAt: new Date(now + ttl) } },
@@ -159,7 +198,7 @@ export class MongoStore implements Store {
    */
   async sweep(): Promise<number> {
     return this.#run('sweep', async (sessions) => {
-      const result = await sessions.deleteMany({ expiresAt: { $lte: new Date() } });
+      const result = await sessions.deleteMany({ expiresAt: { $lte: this.#now() } });
       return result.deletedCount;
     });
   }
@@ -168,7 +207,7 @@ export class MongoStore implements Store {
   async *keys(prefix: string): AsyncIterable<string> {
     const sessions = await this.#run('keys', async (collection) => collection);
     const cursor = sessions
-      .find({ _id: { $regex: prefixPattern(prefix) }, expiresAt: { $gt: new Date() } }, { projection: { _id: 1 } })
+      .find({ _id: { $regex: prefixPattern(prefix) }, expiresAt: { $gt: this.#now() } }, { projection: { _id: 1 } })
       .sort({ _id: 1 })
       .batchSize(KEYS_BATCH);
     try {
@@ -185,56 +224,45 @@ export class MongoStore implements Store {
 
   /** Closes the client if the store created it (never a client passed in). */
   async close(): Promise<void> {
-    this.#closed = true;
-    const opening = this.#opening;
-    this.#opening = undefined;
-    if (!opening || this.#options.client) return;
-    const opened = await opening.catch(() => undefined);
-    await opened?.client.close();
+    await this.#connection.close();
+  }
+
+  /** The store's clock as a BSON date. */
+  #now(): Date {
+    return new Date(this.#clock());
   }
 
   async #isLive(sessions: Collection<SessionDocument>, key: string): Promise<boolean> {
-    const live = await sessions.findOne({ _id: key, expiresAt: { $gt: new Date() } }, { projection: { _id: 1 } });
+    const live = await sessions.findOne({ _id: key, expiresAt: { $gt: this.#now() } }, { projection: { _id: 1 } });
     return live !== null;
   }
 
   /** Runs one store call within `timeoutMs`, every failure as `StoreError`. */
   #run<T>(operation: string, body: (sessions: Collection<SessionDocument>) => Promise<T>): Promise<T> {
-    return withTimeout(this.name, operation, this.#timeoutMs, async () => body((await this.#open(operation)).collection));
+    return withTimeout(this.name, operation, this.#timeoutMs, async () => body((await this.#connection.get(operation)).collection));
   }
 
-  #open(operation: string): Promise<{ client: MongoClient; collection: Collection<SessionDocument> }> {
-    if (this.#closed) return Promise.reject(new StoreError(this.name, operation, undefined, 'the store is closed'));
-    if (!this.#opening) {
-      this.#opening = this.#connect(operation);
-      // A failed start (server down, index refused) is tried again by the next call.
-      this.#opening.catch(() => {
-        this.#opening = undefined;
-      });
-    }
-    return this.#opening;
-  }
-
-  async #connect(operation: string): Promise<{ client: MongoClient; collection: Collection<SessionDocument> }> {
-    let client = this.#options.client;
+  /** Creates the client (unless given) and the TTL index; a failure (server down, index refused) is retried by the next call. */
+  async #connect(operation: string): Promise<Opened> {
+    let client = this.#client;
     if (!client) {
       const mongodb = await importDriver(this.name, operation, {
         packageName: 'mongodb',
         versionRange: '6',
         load: () => import('mongodb'),
       });
-      client = new mongodb.MongoClient(this.#options.url ?? 'mongodb://127.0.0.1:27017', {
+      client = new mongodb.MongoClient(this.#url, {
         serverSelectionTimeoutMS: this.#timeoutMs,
         connectTimeoutMS: this.#timeoutMs,
         socketTimeoutMS: this.#timeoutMs,
       });
     }
     const collection = client.db(this.#dbName).collection<SessionDocument>(this.#collectionName);
-    if (this.#options.createIndex ?? true) {
+    if (this.#createIndex) {
       try {
         await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
       } catch (error) {
-        if (!this.#options.client) await client.close().catch(() => undefined);
+        if (!this.#client) await client.close().catch(() => undefined);
         const reason = error instanceof Error ? error.message : String(error);
         throw new StoreError(
           this.name,

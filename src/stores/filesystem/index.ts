@@ -1,21 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, StoreError } from '../errors.js';
-import type { Store, StoreRecord, UpdateResult } from './store.js';
-import { errorCode, guard } from './internal/errors.js';
-import { acquireFileLock, breakStaleLock, LockTimeoutError, tryFileLock, type FileLock } from './internal/file-lock.js';
-import { BREAK_SUFFIX, fileStem, LOCK_SUFFIX, RECORD_SUFFIX, TEMP_SUFFIX } from './internal/file-names.js';
-import {
-  decodeFileRecord,
-  decodeFileRecordHeader,
-  encodeFileRecord,
-  type FileRecord,
-  type FileRecordHeader,
-} from './internal/file-record.js';
-import { KeyedMutex } from '../internal/keyed-mutex.js';
-import { checkTtl, isExpired } from './internal/ttl.js';
-import { randomVersion } from './internal/version.js';
+import { describe, rejectUnknownOptions, validate } from '../../config.js';
+import { ConfigError, StoreError } from '../../errors.js';
+import { KeyedMutex } from '../../internal/keyed-mutex.js';
+import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import { errorCode, guard } from '../internal/errors.js';
+import { optionNames } from '../internal/options.js';
+import { checkTtl, isExpired } from '../internal/ttl.js';
+import { randomVersion } from '../internal/version.js';
+import { acquireFileLock, breakStaleLock, LockTimeoutError, tryFileLock, type FileLock } from './lock.js';
+import { BREAK_SUFFIX, fileStem, LOCK_SUFFIX, RECORD_SUFFIX, TEMP_SUFFIX } from './names.js';
+import { decodeFileRecord, decodeFileRecordHeader, encodeFileRecord, type FileRecord, type FileRecordHeader } from './record.js';
 
 /** Options of `FileSystemStore`. */
 export interface FileSystemStoreOptions {
@@ -35,11 +31,30 @@ export interface FileSystemStoreOptions {
    * Default: `5000`.
    */
   lockTimeoutMs?: number;
+  /**
+   * Current time in epoch milliseconds, from which records' expiry is computed and checked;
+   * inject one to test expiry. Lock files always age by the real clock. Default: `Date.now`.
+   */
+  clock?: () => number;
 }
+
+/** Default `threshold`: Flask-Session's `SESSION_FILE_THRESHOLD`. */
+const DEFAULT_THRESHOLD = 500;
+/** Default `mode`: session files readable by their owner only. */
+const DEFAULT_MODE = 0o600;
+/** Default `lockTimeoutMs`: far beyond any single write, short enough to survive a crash quickly. */
+const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+/** Largest permission bits (`rwxrwxrwx`); setuid, setgid and sticky bits make no sense here. */
+const MAX_MODE = 0o777;
+/** A temporary file is left over from a crashed writer once older than this (or `lockTimeoutMs`). */
+const MIN_TEMP_FILE_AGE_MS = 60_000;
+/** Share of `threshold` that remains after an eviction, so evictions do not run on every create. */
+const EVICT_DOWN_TO = 0.9;
+const OPTIONS = optionNames<FileSystemStoreOptions>({ dir: true, threshold: true, mode: true, lockTimeoutMs: true, clock: true });
 
 /**
  * Sessions as files in one folder: one file per session holding its version, expiry and value
- * (see `internal/file-record.ts`), named from the key's hex (or hash), so no key can name a
+ * (see `record.ts`), named from the key's hex (or hash), so no key can name a
  * path outside the folder. Several processes may share the folder.
  *
  * How the guarantees hold across processes:
@@ -50,7 +65,7 @@ export interface FileSystemStoreOptions {
  *   one process can create. Inside one process, calls on the same key also queue on a mutex
  *   instead of polling the file.
  * - A lock left by a crashed process is taken over once older than `lockTimeoutMs` (see
- *   `internal/file-lock.ts`); a writer that held its lock for over half that time gives up
+ *   `lock.ts`); a writer that held its lock for over half that time gives up
  *   before committing (`StoreError`), so a takeover never overlaps a commit, barring a process
  *   frozen between that check and its `rename`.
  *
@@ -66,6 +81,7 @@ export class FileSystemStore implements Store {
   readonly #threshold: number;
   readonly #mode: number;
   readonly #lockTimeoutMs: number;
+  readonly #clock: () => number;
   readonly #mutex = new KeyedMutex();
   #ready: Promise<void> | undefined;
   /** Approximate number of record files (this process's view), `undefined` until counted. */
@@ -74,20 +90,15 @@ export class FileSystemStore implements Store {
 
   /** Validates the options; the folder is created on first use. */
   constructor(options: FileSystemStoreOptions) {
-    if (typeof options?.dir !== 'string' || options.dir === '') throw new ConfigError('dir', 'a folder path is required');
-    this.#dir = options.dir;
-    this.#threshold = options.threshold ?? 500;
-    this.#mode = options.mode ?? 0o600;
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 5000;
-    if (!Number.isInteger(this.#threshold) || this.#threshold < 0) {
-      throw new ConfigError('threshold', `must be 0 or a positive integer, got ${String(options.threshold)}`);
+    rejectUnknownOptions(options, OPTIONS, 'FileSystemStore');
+    this.#dir = validate.string('dir', options.dir);
+    this.#threshold = validate.count('threshold', options.threshold ?? DEFAULT_THRESHOLD);
+    this.#mode = options.mode ?? DEFAULT_MODE;
+    if (!Number.isInteger(this.#mode) || this.#mode < 0 || this.#mode > MAX_MODE) {
+      throw new ConfigError('mode', `expected permission bits from 0 to 0o777, got ${describe(options.mode)}`);
     }
-    if (!Number.isInteger(this.#mode) || this.#mode < 0 || this.#mode > 0o777) {
-      throw new ConfigError('mode', `must be permission bits between 0 and 0o777, got ${String(options.mode)}`);
-    }
-    if (!(this.#lockTimeoutMs > 0) || !Number.isFinite(this.#lockTimeoutMs)) {
-      throw new ConfigError('lockTimeoutMs', `must be a positive number, got ${String(options.lockTimeoutMs)}`);
-    }
+    this.#lockTimeoutMs = validate.milliseconds('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    this.#clock = validate.function('clock', options.clock ?? Date.now);
   }
 
   /** Reads a live record (without locking: files are replaced atomically). */
@@ -95,7 +106,7 @@ export class FileSystemStore implements Store {
     return guard(this.name, 'load', async () => {
       await this.#ensureDir();
       const record = await this.#read(key, 'load');
-      if (!record || isExpired(record.expiresAt, Date.now())) return null;
+      if (!record || isExpired(record.expiresAt, this.#clock())) return null;
       return { value: record.value, version: record.version, expiresAt: record.expiresAt };
     });
   }
@@ -105,9 +116,9 @@ export class FileSystemStore implements Store {
     const ttl = checkTtl(ttlMs);
     const version = await this.#locked(key, 'create', async (lock) => {
       const current = await this.#read(key, 'create');
-      if (current && !isExpired(current.expiresAt, Date.now())) return null;
+      if (current && !isExpired(current.expiresAt, this.#clock())) return null;
       const version = randomVersion();
-      await this.#write(key, version, Date.now() + ttl, value, lock);
+      await this.#write(key, version, this.#clock() + ttl, value, lock);
       return version;
     });
     if (version !== null) await this.#afterCreate();
@@ -119,10 +130,10 @@ export class FileSystemStore implements Store {
     const ttl = checkTtl(ttlMs);
     return this.#locked(key, 'update', async (lock): Promise<UpdateResult> => {
       const current = await this.#read(key, 'update');
-      if (!current || isExpired(current.expiresAt, Date.now())) return { ok: false, reason: 'missing' };
+      if (!current || isExpired(current.expiresAt, this.#clock())) return { ok: false, reason: 'missing' };
       if (current.version !== expectedVersion) return { ok: false, reason: 'conflict' };
       const version = randomVersion();
-      await this.#write(key, version, Date.now() + ttl, value, lock);
+      await this.#write(key, version, this.#clock() + ttl, value, lock);
       return { ok: true, version };
     });
   }
@@ -132,8 +143,8 @@ export class FileSystemStore implements Store {
     const ttl = checkTtl(ttlMs);
     return this.#locked(key, 'touch', async (lock) => {
       const current = await this.#read(key, 'touch');
-      if (!current || isExpired(current.expiresAt, Date.now())) return false;
-      await this.#write(key, current.version, Date.now() + ttl, current.value, lock);
+      if (!current || isExpired(current.expiresAt, this.#clock())) return false;
+      await this.#write(key, current.version, this.#clock() + ttl, current.value, lock);
       return true;
     });
   }
@@ -152,17 +163,13 @@ export class FileSystemStore implements Store {
   async sweep(): Promise<number> {
     return guard(this.name, 'sweep', async () => {
       await this.#ensureDir();
-      const now = Date.now();
       let removed = 0;
       for (const name of await readdir(this.#dir)) {
         const path = join(this.#dir, name);
         if (name.endsWith(RECORD_SUFFIX)) {
-          const header = await this.#readHeader(path);
-          if (header && isExpired(header.expiresAt, now) && (await this.#removeIf(path, (h) => isExpired(h.expiresAt, Date.now())))) {
-            removed++;
-          }
+          if (await this.#removeIfExpired(path)) removed++;
         } else if (name.endsWith(TEMP_SUFFIX)) {
-          await this.#removeIfOlder(path, Math.max(this.#lockTimeoutMs, 60_000));
+          await this.#removeIfOlder(path, Math.max(this.#lockTimeoutMs, MIN_TEMP_FILE_AGE_MS));
         } else if (name.endsWith(LOCK_SUFFIX)) {
           await breakStaleLock(path, this.#lockTimeoutMs);
         } else if (name.endsWith(BREAK_SUFFIX)) {
@@ -182,7 +189,7 @@ export class FileSystemStore implements Store {
     });
     for (const name of names) {
       const header = await guard(this.name, 'keys', () => this.#readHeader(join(this.#dir, name)));
-      if (header && !isExpired(header.expiresAt, Date.now()) && header.key.startsWith(prefix)) yield header.key;
+      if (header && !isExpired(header.expiresAt, this.#clock()) && header.key.startsWith(prefix)) yield header.key;
     }
   }
 
@@ -325,14 +332,14 @@ export class FileSystemStore implements Store {
     }
   }
 
-  /** Removes the record file at `path` if its lock is free and `condition` holds under it. */
-  async #removeIf(path: string, condition: (header: FileRecordHeader) => boolean): Promise<boolean> {
+  /** Removes the record file at `path` if it has expired, checked again under its lock (skipped when locked). */
+  async #removeIfExpired(path: string): Promise<boolean> {
+    const isStale = (header: FileRecordHeader | null): boolean => header !== null && isExpired(header.expiresAt, this.#clock());
+    if (!isStale(await this.#readHeader(path))) return false;
     const lock = await tryFileLock(path.slice(0, -RECORD_SUFFIX.length) + LOCK_SUFFIX, this.#lockTimeoutMs);
     if (!lock) return false;
     try {
-      const header = await this.#readHeader(path);
-      if (!header || !condition(header)) return false;
-      return await this.#unlinkRecord(path);
+      return isStale(await this.#readHeader(path)) && (await this.#unlinkRecord(path));
     } finally {
       await lock.release();
     }
@@ -365,13 +372,12 @@ export class FileSystemStore implements Store {
     let count = names.length;
     this.#count = count;
     if (count <= this.#threshold) return;
-    const now = Date.now();
     const files: { path: string; mtimeMs: number }[] = [];
     for (const name of names) {
       const path = join(this.#dir, name);
       const header = await this.#readHeader(path);
-      if (header && isExpired(header.expiresAt, now)) {
-        if (await this.#removeIf(path, (h) => isExpired(h.expiresAt, Date.now()))) count--;
+      if (header && isExpired(header.expiresAt, this.#clock())) {
+        if (await this.#removeIfExpired(path)) count--;
         continue;
       }
       const info = await stat(path).catch((error: unknown) => {
@@ -381,7 +387,7 @@ export class FileSystemStore implements Store {
       if (info) files.push({ path, mtimeMs: info.mtimeMs });
       else count--;
     }
-    const target = Math.floor(this.#threshold * 0.9);
+    const target = Math.floor(this.#threshold * EVICT_DOWN_TO);
     files.sort((a, b) => a.mtimeMs - b.mtimeMs);
     for (const file of files) {
       if (count <= target) break;

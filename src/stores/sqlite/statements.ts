@@ -39,7 +39,7 @@ export const KEYS_PAGE_SIZE = 500;
  */
 export function sqliteStatements(table: string): SqliteStatements {
   if (!IDENTIFIER.test(table)) {
-    throw new ConfigError('table', `"${table}" is not a plain SQL identifier (letters, digits and _, not starting with a digit)`);
+    throw new ConfigError('table', `expected a plain SQL identifier (letters, digits and _, not starting with a digit), got "${table}"`);
   }
   const t = `"${table}"`;
   const versions = `"${table}_versions"`;

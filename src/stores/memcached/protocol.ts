@@ -39,6 +39,12 @@ export interface MemjsModule {
   };
 }
 
+/** A memcached store's connection: the memjs module (for its request builder) and a client. */
+export interface MemcachedConnection {
+  memjs: MemjsModule;
+  client: MemjsClient;
+}
+
 /** Binary-protocol opcodes. */
 export const Opcode = { get: 0x00, set: 0x01, add: 0x02, delete: 0x04, touch: 0x1c } as const;
 

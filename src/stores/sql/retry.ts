@@ -1,5 +1,5 @@
 import type { CompiledQuery, QueryResult } from 'kysely';
-import { errorCode } from '../errors.js';
+import { errorCode } from '../internal/errors.js';
 import type { KyselyExecutor } from './types.js';
 
 /**

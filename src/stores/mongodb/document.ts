@@ -1,4 +1,4 @@
-import type { StoreRecord } from '../../store.js';
+import type { StoreRecord } from '../store.js';
 
 /**
  * One session as a MongoDB document: `{ _id: key, value: Binary, version, expiresAt: Date }`.
