@@ -60,7 +60,7 @@ describe('one password', () => {
     expect(new IronSealer({ password: NEW }).unseal(theirs)).toBeNull();
   });
 
-  it('values JSON changes are changed the same way as iron-session does (Date, undefined, toJSON)', async () => {
+  it('JSON.stringify conversions (Date, undefined, toJSON) come out as in iron-session', async () => {
     const data = { when: new Date(0), gone: undefined, custom: { toJSON: () => 'custom' } };
     const theirs = new IronSealer({ password: PASSWORD }).unseal(await sealData(data, { password: PASSWORD }));
     expect(await unsealData(new IronSealer({ password: PASSWORD }).seal(data), { password: PASSWORD })).toEqual(theirs);
