@@ -100,7 +100,7 @@ describe('options of other session libraries', () => {
   });
 
   it('names the libraries share with sessionkit are accepted with the same meaning', () => {
-    const shared = { cookieName: 'sid', secret: 'a secret', domain: 'example.com', path: '/app', httpOnly: false, secure: true, sameSite: 'lax' as const };
+    const shared = { cookieName: 'sid', secret: 'a secret', domain: 'example.com', path: '/app', httpOnly: false, secure: true, sameSite: 'Lax' as const };
     const cookie = new CookieSessionInterface(shared);
     expect(cookie.settings).toMatchObject({ cookieName: 'sid', domain: 'example.com', path: '/app', httpOnly: false, secure: true, sameSite: 'Lax' });
     expect(new ServerSessionInterface({ store: new MemoryStore(), ...shared }).settings.cookieName).toBe('sid');
