@@ -23,7 +23,7 @@ interface PackResult {
 }
 
 /**
- * Size bounds: the package measured 221 KiB packed and 821 KiB unpacked in 126 files when these
+ * Size bounds: the package measured 223 KiB packed and 828 KiB unpacked in 127 files when these
  * bounds were set. They leave room to grow by about a third, and fail on what has slipped in
  * before: source maps carrying a copy of the sources doubled the unpacked size.
  */
