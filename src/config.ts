@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import type { SameSite } from './cookies.js';
+import { closestName, foreignOptionHint } from './option-hints.js';
 
 /** 31 days, Flask's default `PERMANENT_SESSION_LIFETIME`, in seconds. */
 export const DEFAULT_PERMANENT_LIFETIME = 31 * 24 * 60 * 60;
@@ -79,6 +80,13 @@ export function pickOption(options: object, camel: string, flask?: string): { va
   return undefined;
 }
 
+/**
+ * Longest duration `validate.seconds` accepts: 10 years. No session lasts that long (browsers
+ * cap cookie lifetimes at 400 days), so a bigger number is almost surely milliseconds, the unit
+ * of express-session's and cookie-session's `maxAge`.
+ */
+export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 60 * 60;
+
 /** Options of the numeric validators. */
 export interface NumberRule {
   /** Smallest value accepted. */
@@ -106,9 +114,16 @@ export const validate = {
     if (typeof value !== 'boolean') throw new ConfigError(name, `expected true or false, got ${describe(value)}`);
     return value;
   },
-  /** A duration in seconds (fractions allowed). Default minimum 1. */
+  /**
+   * A duration in seconds (fractions allowed). Default minimum 1. Above
+   * `MAX_DURATION_SECONDS` (10 years) it is refused as milliseconds given by mistake.
+   */
   seconds(name: string, value: unknown, { min = 1 }: NumberRule = {}): number {
-    return checkNumber(name, value, 'seconds', min, false);
+    const seconds = checkNumber(name, value, 'seconds', min, false);
+    if (seconds > MAX_DURATION_SECONDS) {
+      throw new ConfigError(name, `${seconds} looks like milliseconds: sessionkit durations are seconds (did you mean ${seconds / 1000}?)`);
+    }
+    return seconds;
   },
   /** A duration in milliseconds (fractions allowed). Default minimum 1. */
   milliseconds(name: string, value: unknown, { min = 1 }: NumberRule = {}): number {
@@ -199,13 +214,19 @@ export function resolveCookieSettings(options: object): CookieSettings {
 
 /**
  * Rejects option names that are not in `known` (typos, options of another library), with one
- * message pattern for every constructor: `option X is invalid: unknown option of <owner> …`.
+ * message pattern for every constructor: `option X is invalid: unknown option of <owner>; …`,
+ * followed by what to give instead: the sessionkit equivalent of another session library's
+ * option (`maxAge` → `permanentLifetime`, in seconds), or the known name closest to a typo.
  * `owner` is the class or function the options were given to, e.g. `RedisStore`.
  */
 export function rejectUnknownOptions(options: object, known: ReadonlySet<string>, owner = 'this constructor'): void {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options for ${owner}, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new ConfigError(key, `unknown option of ${owner} (check the spelling; see the README for the list)`);
+  for (const [key, value] of Object.entries(options)) {
+    if (known.has(key)) continue;
+    const hint = foreignOptionHint(key, value, known);
+    const typo = hint === undefined ? closestName(key, known) : undefined;
+    const advice = hint ?? (typo === undefined ? undefined : `did you mean ${typo}?`);
+    throw new ConfigError(key, `unknown option of ${owner}${advice === undefined ? ' (check the spelling; see the README for the list)' : `; ${advice}`}`);
   }
 }
 

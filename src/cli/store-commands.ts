@@ -1,10 +1,11 @@
-import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
 import { FlaskSessionCodec } from '../interfaces/flask-session-codec.js';
 import { TaggedJsonRecordCodec, type RecordCodec } from '../interfaces/record-codec.js';
 import { parsePythonJson, TaggedJSONSerializer } from '../serialization/index.js';
 import { openStore } from '../stores/from-url.js';
 import type { Store } from '../stores/store.js';
 import { isSessionData } from '../serialization/value-kinds.js';
+import { parseCommandLine } from './args.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 /** Usage of `sessionkit store`. */
@@ -34,25 +35,18 @@ const DEFAULT_TTL_SECONDS = 31 * 24 * 60 * 60;
 
 /** `sessionkit store …`: inspect and edit server-side sessions. */
 export async function storeCommand(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        store: { type: 'string' },
-        prefix: { type: 'string', default: 'session:' },
-        ttl: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        'flask-session': { type: 'boolean', default: false },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine({
+    args,
+    options: {
+      store: { type: 'string' },
+      prefix: { type: 'string', default: 'session:' },
+      ttl: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      'flask-session': { type: 'boolean', default: false },
+      format: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     io.stdout(STORE_USAGE);
     return EXIT.ok;
@@ -75,7 +69,10 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   const show = flask ? await flaskJson() : (data: Record<string, unknown>) => new TaggedJSONSerializer().dumps(data);
   const read = flask ? parsePythonJson : (text: string) => new TaggedJSONSerializer().loads(text);
   const prefix = values.prefix;
-  const store = await openStore(values.store, { layout: flask ? 'flask-session' : 'sessionkit' });
+  const store = await openStore(values.store, { layout: flask ? 'flask-session' : 'sessionkit' }).catch((error: unknown) => {
+    // The URL itself is not repeated: it may hold a password.
+    throw error instanceof ConfigError ? new UsageError(`--store is not a usable store URL (${error.message})`) : error;
+  });
   try {
     switch (action) {
       case 'list':

@@ -83,8 +83,9 @@ describe('sessionkit store purge', () => {
     expect((await cli('store', 'set', 'x', '[1]', '--store', 'memory://')).code).toBe(2);
     expect((await cli('store', 'get', 'x', '--store', 'memory://', '--format', 'json')).code).toBe(2);
     const unknown = await cli('store', 'list', '--store', 'gopher://x');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unsupported store URL scheme/);
+    expect(unknown.stderr).toContain('Usage: sessionkit store');
   });
 });
 

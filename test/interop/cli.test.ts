@@ -3,8 +3,11 @@
  * against the cookies recorded from Flask 3.1 and against a live Flask 2.2 app.
  */
 import { Buffer } from 'node:buffer';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, run, sessionkit, type CliRun } from './helpers/cli.js';
+import { buildOnce, ROOT, run, sessionkit, sessionkitWithEnv, type CliRun } from './helpers/cli.js';
 import { FLASK_COOKIES } from './helpers/fixtures.js';
 import { DAY, FlaskApp, nowSeconds, requireFlask, tamper } from './helpers/flask.js';
 
@@ -40,7 +43,7 @@ function expectRejected(result: CliRun, ...prefixes: Array<'bad signature:' | 'e
 }
 
 /** Exit 2, nothing on stdout, the usage of `command` on stderr. */
-function expectUsage(result: CliRun, command: 'decode' | 'sign' | null): void {
+function expectUsage(result: CliRun, command: 'decode' | 'sign' | 'store' | null): void {
   expect(result.stdout).toBe('');
   expect(result.code).toBe(2);
   expect(result.stderr).toContain(command ? `Usage: sessionkit ${command}` : 'Usage: sessionkit <command>');
@@ -70,11 +73,11 @@ describe('installed command', () => {
     expectOk(top, top.stdout);
     expect(top.stdout).toContain('Usage: sessionkit <command>');
     expectOk(decode, decode.stdout);
-    expect(decode.stdout).toContain('Usage: sessionkit decode <cookie> --secret S');
+    expect(decode.stdout).toContain('Usage: sessionkit decode <cookie> (--secret S | --secret-file PATH)');
     expect(decode.stdout).toContain('--max-age');
     expect(decode.stdout).toContain('--fallback');
     expectOk(sign, sign.stdout);
-    expect(sign.stdout).toContain('Usage: sessionkit sign <tagged-json> --secret S');
+    expect(sign.stdout).toContain('Usage: sessionkit sign <tagged-json> (--secret S | --secret-file PATH)');
     expect(sign.stdout).toContain('--timestamp');
     expect(decodeShort.stdout).toBe(decode.stdout);
   });
@@ -346,5 +349,66 @@ describe.concurrent('argument errors: exit 2 with the usage on stderr', () => {
 
   it('no command at all', async () => {
     expectUsage(await sessionkit(), null);
+  });
+});
+
+describe('version, secret sources, typos and exit codes through the real command', () => {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const dir = mkdtempSync(join(tmpdir(), 'sessionkit-cli-interop-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--version and -V print the version of package.json, also through npx', async () => {
+    const [long, short, npx] = await Promise.all([sessionkit('--version'), sessionkit('-V'), buildOnce().then(() => run('npx', ['sessionkit', '--version']))]);
+    expectOk(long, `${version}\n`);
+    expectOk(short, `${version}\n`);
+    expectOk(npx, `${version}\n`);
+  }, 60_000);
+
+  it("a Flask app's cookie decodes with the secret from --secret-file, SESSIONKIT_SECRET or SECRET_KEY", async () => {
+    const made = await flask.make({ secret: SECRET, data: { user: 'from-env' } });
+    const path = join(dir, 'secret-key');
+    writeFileSync(path, `${SECRET}\n`);
+    const [file, sessionkitVar, secretKeyVar, both] = await Promise.all([
+      sessionkit('decode', made.cookie!, '--secret-file', path),
+      sessionkitWithEnv({ SESSIONKIT_SECRET: SECRET }, 'decode', made.cookie!),
+      sessionkitWithEnv({ SECRET_KEY: SECRET }, 'decode', made.cookie!),
+      sessionkitWithEnv({ SESSIONKIT_SECRET: SECRET, SECRET_KEY: 'not the key' }, 'decode', made.cookie!),
+    ]);
+    for (const result of [file, sessionkitVar, secretKeyVar, both]) expectOk(result, `${made.tagged_json}\n`);
+    // The environment is read only without --secret / --secret-file.
+    expectRejected(await sessionkitWithEnv({ SECRET_KEY: SECRET }, 'decode', made.cookie!, '--secret', 'not the key'), 'bad signature:');
+  });
+
+  it('sign with --secret-file makes a cookie the Flask app opens', async () => {
+    const path = join(dir, 'signing-key');
+    writeFileSync(path, SECRET);
+    const signed = await sessionkit('sign', '{"user":"filed"}', '--secret-file', path);
+    expect(signed.code, signed.stderr).toBe(0);
+    const read = await flask.read({ secret: SECRET, cookie: signed.stdout.trim() });
+    expect(read.reason).toBeNull();
+    expect(read.tagged_json).toBe('{"user":"filed"}');
+  });
+
+  it('a mistyped option: "did you mean", the usage, exit 2; the secret is not printed', async () => {
+    const secret = 'interop-secret-never-printed';
+    const result = await sessionkit('decode', FLASK_COOKIES.vectors[0]!.cookie, '--secert', secret);
+    expectUsage(result, 'decode');
+    expect(result.stderr.split('\n')[0]).toBe('sessionkit decode: unknown option --secert; did you mean --secret?');
+    expect(result.stderr).not.toContain(secret);
+    const missing = await sessionkit('decode', FLASK_COOKIES.vectors[0]!.cookie);
+    expectUsage(missing, 'decode');
+    expect(missing.stderr.split('\n')[0]).toContain('a secret is required');
+  });
+
+  it('exit codes as documented: 0 ok, 1 refused, 2 usage (a bad --store URL included)', async () => {
+    const vector = FLASK_COOKIES.vectors[0]!;
+    const [ok, refused, usage, storeUrl] = await Promise.all([
+      sessionkit('decode', vector.cookie, '--secret', vector.secret, '--max-age', 'none'),
+      sessionkit('decode', vector.cookie, '--secret', 'wrong', '--max-age', 'none'),
+      sessionkit('sign', '{}', '--secret', 's', '--bogus'),
+      sessionkit('store', 'list', '--store', 'gopher://x'),
+    ]);
+    expect([ok.code, refused.code, usage.code, storeUrl.code]).toEqual([0, 1, 2, 2]);
+    expectUsage(storeUrl, 'store');
   });
 });

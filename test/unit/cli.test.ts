@@ -4,9 +4,13 @@
  */
 import { Buffer } from 'node:buffer';
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main, USAGE } from '../../src/cli/index.js';
 import { DECODE_USAGE, SIGN_USAGE } from '../../src/cli/cookie-commands.js';
+import { STORE_USAGE } from '../../src/cli/store-commands.js';
 import { FLASK_COOKIES } from '../interop/helpers/fixtures.js';
 
 interface Result {
@@ -15,7 +19,8 @@ interface Result {
   stderr: string;
 }
 
-async function cli(...argv: string[]): Promise<Result> {
+/** Runs the CLI in-process with `env` as its whole environment. */
+async function cliWithEnv(env: Record<string, string>, ...argv: string[]): Promise<Result> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -25,8 +30,14 @@ async function cli(...argv: string[]): Promise<Result> {
     stderr: (text) => {
       stderr += text;
     },
+    env,
   });
   return { code, stdout, stderr };
+}
+
+/** Runs the CLI in-process with an empty environment (no SESSIONKIT_SECRET or SECRET_KEY). */
+function cli(...argv: string[]): Promise<Result> {
+  return cliWithEnv({}, ...argv);
 }
 
 function expectOk(result: Result, stdout: string): void {
@@ -291,5 +302,188 @@ describe('argument errors → exit 2, usage on stderr, nothing on stdout', () =>
     expect((await cli('decode', cookie)).stderr).toMatch(/^sessionkit decode: .*--secret/);
     expect((await cli('sign', '{"a":1}', '--secret', 's', '--digest', 'sha3')).stderr).toMatch(/^sessionkit sign: .*--digest/);
     expect((await cli('sign', '[1]', '--secret', 's')).stderr).toMatch(/^sessionkit sign: .*tagged-json/);
+  });
+});
+
+describe('--version', () => {
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+  it('--version and -V print the version of package.json on stdout and exit 0', async () => {
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expectOk(await cli('--version'), `${version}\n`);
+    expectOk(await cli('-V'), `${version}\n`);
+  });
+
+  it('the usage lists --version, -V, --help and the exit status', () => {
+    for (const text of ['--version', '-V', '--help', '-h', 'Exit status: 0 success; 1 ', '2 bad arguments']) expect(USAGE).toContain(text);
+  });
+});
+
+describe('mistyped options and commands: exit 2, "did you mean", usage', () => {
+  const cookie = vectors[0]!.cookie;
+
+  it.each([
+    [['decode', cookie, '--secert', 's'], 'unknown option --secert; did you mean --secret?', DECODE_USAGE],
+    [['decode', cookie, '--secret', 's', '--max_age', '5'], 'unknown option --max_age; did you mean --max-age?', DECODE_USAGE],
+    [['decode', cookie, '--secret', 's', '--fallbacks=x'], 'unknown option --fallbacks; did you mean --fallback?', DECODE_USAGE],
+    [['decode', cookie, '--secret-fil', '/x'], 'unknown option --secret-fil; did you mean --secret-file?', DECODE_USAGE],
+    [['sign', '{}', '--secret', 's', '--timestmap', '1'], 'unknown option --timestmap; did you mean --timestamp?', SIGN_USAGE],
+    [['sign', '{}', '--secret', 's', '--key-derivaton', 'none'], 'unknown option --key-derivaton; did you mean --key-derivation?', SIGN_USAGE],
+    [['store', 'list', '--stor', 'memory://'], 'unknown option --stor; did you mean --store?', STORE_USAGE],
+    [['store', 'list', '--store', 'memory://', '--flask-sesion'], 'unknown option --flask-sesion; did you mean --flask-session?', STORE_USAGE],
+  ])('%j', async (argv, message, usage) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n')[0]).toBe(`sessionkit ${argv[0]}: ${message}`);
+    expect(result.stderr).toContain(usage);
+    expect(result.stderr).not.toContain('ERR_PARSE_ARGS');
+  });
+
+  it('an option close to none: no suggestion; a short option is named as typed', async () => {
+    const far = await cli('decode', cookie, '--secret', 's', '--frobnicate');
+    expect(far.code).toBe(2);
+    expect(far.stderr.split('\n')[0]).toBe('sessionkit decode: unknown option --frobnicate');
+    const short = await cli('decode', cookie, '--secret', 's', '-x');
+    expect(short.stderr.split('\n')[0]).toBe('sessionkit decode: unknown option -x');
+  });
+
+  it('a string option without its value, and a value given to a flag', async () => {
+    expect((await cli('decode', cookie, '--secret')).stderr.split('\n')[0]).toBe('sessionkit decode: --secret needs a value');
+    const taken = await cli('decode', cookie, '--secret', '--salt', 'x');
+    expect(taken.code).toBe(2);
+    expect(taken.stderr.split('\n')[0]).toBe('sessionkit decode: --secret needs a value (write --secret=VALUE for a value starting with "-")');
+    expect((await cli('store', 'purge', '--store', 'memory://', '--all=yes')).stderr.split('\n')[0]).toBe('sessionkit store: --all takes no value');
+  });
+
+  it('a mistyped command or top-level option', async () => {
+    const command = await cli('decod', cookie);
+    expect(command.code).toBe(2);
+    expect(command.stderr.split('\n')[0]).toBe('sessionkit: unknown command "decod"; did you mean decode?');
+    expect(command.stderr).toContain(USAGE);
+    const option = await cli('--verison');
+    expect(option.code).toBe(2);
+    expect(option.stderr.split('\n')[0]).toBe('sessionkit: unknown option --verison; did you mean --version?');
+  });
+});
+
+describe('where the secret comes from', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sessionkit-cli-secret-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const now = NOW();
+  const signedWith = (secret: string) => flaskSign('{"who":"me"}', secret, now);
+
+  it('--secret-file: the file content, one final line break (LF or CRLF) ignored', async () => {
+    expectOk(await cli('decode', signedWith('from a file'), '--secret-file', file('plain', 'from a file')), '{"who":"me"}\n');
+    expectOk(await cli('decode', signedWith('from a file'), '--secret-file', file('lf', 'from a file\n')), '{"who":"me"}\n');
+    expectOk(await cli('decode', signedWith('from a file'), `--secret-file=${file('crlf', 'from a file\r\n')}`), '{"who":"me"}\n');
+    // Only one line break goes: a key that ends in a line break keeps it.
+    expectOk(await cli('decode', signedWith('two lines\n'), '--secret-file', file('two', 'two lines\n\n')), '{"who":"me"}\n');
+  });
+
+  it('--secret-file: bytes that are not UTF-8 are the key as they are (as Flask takes a bytes SECRET_KEY)', async () => {
+    const key = Buffer.from([0x00, 0xff, 0x80, 0x41, 0x0a]);
+    const secretKey = createHmac('sha1', key.subarray(0, 4)).update('cookie-session').digest();
+    const payload = Buffer.from('{"b":1}').toString('base64url');
+    const ts = Buffer.from([0x65, 0x00, 0x00, 0x00]).toString('base64url');
+    const cookie = `${payload}.${ts}.${createHmac('sha1', secretKey).update(`${payload}.${ts}`).digest('base64url')}`;
+    expectOk(await cli('decode', cookie, '--secret-file', file('binary', key), '--max-age', 'none'), '{"b":1}\n');
+  });
+
+  it('sign takes --secret-file and the environment too', async () => {
+    const viaFile = await cli('sign', '{"a":1}', '--secret-file', file('sign', 'signing key\n'), '--timestamp', '1700000000');
+    const viaEnv = await cliWithEnv({ SECRET_KEY: 'signing key' }, 'sign', '{"a":1}', '--timestamp', '1700000000');
+    expectOk(viaFile, `${flaskSign('{"a":1}', 'signing key', 1_700_000_000)}\n`);
+    expectOk(viaEnv, viaFile.stdout);
+  });
+
+  it('SESSIONKIT_SECRET, then SECRET_KEY, when no option gives the secret; empty variables count as unset', async () => {
+    expectOk(await cliWithEnv({ SESSIONKIT_SECRET: 'env one' }, 'decode', signedWith('env one')), '{"who":"me"}\n');
+    expectOk(await cliWithEnv({ SECRET_KEY: 'env two' }, 'decode', signedWith('env two')), '{"who":"me"}\n');
+    expectOk(await cliWithEnv({ SESSIONKIT_SECRET: 'env one', SECRET_KEY: 'env two' }, 'decode', signedWith('env one')), '{"who":"me"}\n');
+    expectRejected(await cliWithEnv({ SESSIONKIT_SECRET: 'env one', SECRET_KEY: 'env two' }, 'decode', signedWith('env two')), 'bad signature:');
+    expectOk(await cliWithEnv({ SESSIONKIT_SECRET: '', SECRET_KEY: 'env two' }, 'decode', signedWith('env two')), '{"who":"me"}\n');
+  });
+
+  it('--secret and --secret-file win over the environment', async () => {
+    const env = { SESSIONKIT_SECRET: 'env one', SECRET_KEY: 'env two' };
+    expectOk(await cliWithEnv(env, 'decode', signedWith('flag'), '--secret', 'flag'), '{"who":"me"}\n');
+    expectOk(await cliWithEnv(env, 'decode', signedWith('flag'), '--secret-file', file('flag', 'flag')), '{"who":"me"}\n');
+    expectRejected(await cliWithEnv(env, 'decode', signedWith('env one'), '--secret', 'flag'), 'bad signature:');
+  });
+
+  it('no secret, both options, an empty or unreadable file: exit 2 with the usage', async () => {
+    const none = await cli('decode', signedWith('x'));
+    expectUsage(none, DECODE_USAGE);
+    expect(none.stderr.split('\n')[0]).toBe('sessionkit decode: a secret is required: --secret S, --secret-file PATH, or the environment variable SESSIONKIT_SECRET or SECRET_KEY');
+    const both = await cli('decode', signedWith('x'), '--secret', 'x', '--secret-file', file('both', 'x'));
+    expectUsage(both, DECODE_USAGE);
+    expect(both.stderr).toContain('--secret or --secret-file, not both');
+    const empty = await cli('decode', signedWith('x'), '--secret-file', file('empty', '\n'));
+    expectUsage(empty, DECODE_USAGE);
+    expect(empty.stderr).toContain('is empty');
+    const missing = await cli('sign', '{}', '--secret-file', join(dir, 'does-not-exist'));
+    expectUsage(missing, SIGN_USAGE);
+    expect(missing.stderr.split('\n')[0]).toBe(`sessionkit sign: cannot read --secret-file ${join(dir, 'does-not-exist')} (ENOENT)`);
+    expectUsage(await cli('sign', '{}', '--secret-file', dir), SIGN_USAGE);
+  });
+
+  it('the secret never appears in what the command prints when it fails', async () => {
+    const secret = 'Zq8-very-secret-value-Zq8';
+    const path = file('secret', secret);
+    const cookie = flaskSign('{"a":1}', 'another key', now);
+    const failures = await Promise.all([
+      cli('decode', cookie, '--secret', secret),
+      cli('decode', cookie, '--secret-file', path),
+      cliWithEnv({ SESSIONKIT_SECRET: secret }, 'decode', cookie),
+      cliWithEnv({ SECRET_KEY: secret }, 'decode', 'garbage'),
+      cli('decode', cookie, `--secret=${secret}`, '--max-age', 'soon'),
+      cli('decode', cookie, '--secret', secret, '--secret-file', path),
+      cli('decode', cookie, '--secert', secret),
+      cli('decode', cookie, `--secert=${secret}`),
+      cli('decode', cookie, '--secret', `-${secret}`),
+      cli('sign', '{"a":', '--secret', secret),
+      cli('sign', '{"a":1}', '--secret', secret, '--digest', 'md5'),
+    ]);
+    for (const result of failures) {
+      expect(result.code).not.toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(secret.slice(3, -3));
+    }
+  });
+});
+
+describe('exit codes of store', () => {
+  it('an unsupported or malformed --store URL is a usage error: exit 2 with the usage', async () => {
+    for (const url of ['gopher://x', 'not a url', 'memory://?bogus=1']) {
+      const result = await cli('store', 'list', '--store', url);
+      expect(result.code, url).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^sessionkit store: --store is not a usable store URL \(/);
+      expect(result.stderr).toContain(STORE_USAGE);
+    }
+  });
+
+  it('the URL is not repeated in the message (it may carry a password)', async () => {
+    const result = await cli('store', 'list', '--store', 'gopher://user:hunter2-password@host');
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain('hunter2-password');
+  });
+
+  it('a session that does not exist: exit 1, one line', async () => {
+    const result = await cli('store', 'get', 'missing', '--store', 'memory://');
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'no session stored under session:missing\n' });
+  });
+
+  it('a store that cannot be reached: exit 1, no usage', async () => {
+    const result = await cli('store', 'list', '--store', 'redis://127.0.0.1:1/0?connectTimeoutMs=2000');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^sessionkit store: /);
+    expect(result.stderr).not.toContain('Usage:');
   });
 });

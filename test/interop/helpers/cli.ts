@@ -78,10 +78,17 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `command args…` in the repository root and collects its output. */
-export function run(command: string, args: readonly string[]): Promise<CliRun> {
+/** The variables the command reads its secret from; unset in its environment unless a test sets them. */
+const SECRET_VARIABLES = ['SESSIONKIT_SECRET', 'SECRET_KEY'];
+
+/**
+ * Runs `command args…` in the repository root and collects its output. The environment is this
+ * process's without the secret variables, plus `env`.
+ */
+export function run(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SECRET_VARIABLES.includes(name)));
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -106,4 +113,10 @@ export function buildOnce(): Promise<void> {
 export async function sessionkit(...args: string[]): Promise<CliRun> {
   await buildOnce();
   return run(process.execPath, [BIN, ...args]);
+}
+
+/** {@link sessionkit} with these environment variables set. */
+export async function sessionkitWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  await buildOnce();
+  return run(process.execPath, [BIN, ...args], env);
 }
