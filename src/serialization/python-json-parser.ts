@@ -3,9 +3,8 @@
  * `-Infinity`; integers beyond 2^53 - 1 kept exact as `bigint`; duplicate keys last-wins; every key
  * (including `__proto__`) an own data property.
  */
-import { MAX_DEPTH, NestingTooDeepError } from './depth.js';
-import { JsonSyntaxError } from './errors.js';
-import { PyFloat } from './py-float.js';
+import { JsonSyntaxError, MAX_DEPTH, NestingTooDeepError } from './errors.js';
+import { PyFloat } from './python-float.js';
 import { setOwn } from './value-kinds.js';
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
