@@ -26,9 +26,11 @@
  * "Changed" is `needsSave` (modified, or a value read and changed in place); "refresh" is
  * `shouldSetCookie` (permanent with refresh-each-request); "refresh due" means the touch interval
  * passed since the stored expiry was last extended — always so for cookie sessions, whose cookie
- * is their record. A session that starts here (rows 2 and 8) is made permanent when the
- * interface's rules say new sessions are (Flask-Session's `SESSION_PERMANENT`) and the request
- * did not set `permanent` itself.
+ * is their record. A session that starts with this save (rows 2 and 8, and 6 when it was not
+ * stored yet) gets a new creation time, and is made permanent when the interface's rules say new
+ * sessions are (Flask-Session's `SESSION_PERMANENT`) and the request did not set `permanent`
+ * itself; a recreated one (row 6) keeps its creation time, so `regenerate()` never extends the
+ * absolute timeout.
  */
 import type { CookieSettings } from './config.js';
 import type { CookieOptions } from './cookies.js';

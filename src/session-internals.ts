@@ -51,7 +51,6 @@ let installed: SessionInternals | undefined;
 
 /** Called once by `Session` itself, from inside the class (where its private state is visible). */
 export function installSessionInternals(internals: SessionInternals): void {
-  if (installed) throw new Error('session internals are installed once');
   installed = internals;
 }
 

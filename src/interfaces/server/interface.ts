@@ -2,6 +2,7 @@
  * `ServerSessionInterface`: opens a session from the id in its cookie, and at the end of the
  * request carries out what `decideSave` planned with store calls.
  */
+import type { CookieSettings } from '../../config.js';
 import { readCookie } from '../../cookies.js';
 import { absoluteEnd, decideSave, expirationTime, isTouchDue, readSessionFacts, recordTtl, type SaveFacts, type SavePlan } from '../../decisions.js';
 import { SessionKitError } from '../../errors.js';
@@ -40,7 +41,7 @@ type Outcome = 'done' | 'gone';
  */
 export class ServerSessionInterface<T extends object = Record<string, unknown>> implements SessionInterface<T> {
   /** The resolved cookie settings. */
-  readonly settings: Readonly<ResolvedServerOptions['settings']>;
+  readonly settings: Readonly<CookieSettings>;
   /** Prefix of store keys. */
   readonly keyPrefix: string;
   readonly #options: ResolvedServerOptions;

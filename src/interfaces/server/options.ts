@@ -114,7 +114,7 @@ export interface ResolvedServerOptions {
   /** The cookie settings. */
   readonly settings: Readonly<CookieSettings>;
   /** The rules of `decideSave`: cookie timing, permanence of new sessions, timeouts (ms). */
-  readonly rules: Readonly<Required<Pick<SaveRules, 'permanentByDefault' | 'touchIntervalMs'>> & SaveRules>;
+  readonly rules: Readonly<SaveRules>;
   /** The store given, or `undefined` for the default SQLite store. */
   readonly store: Store | undefined;
   /** Signs ids in the cookie (`useSigner`), or `undefined`. */
