@@ -11,18 +11,39 @@ export type { CookieSessionOptions, SessionSerializer } from './interfaces/cooki
 export { ServerSessionInterface, SessionConflictError } from './interfaces/server.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';
-export { TaggedJsonRecordCodec, RecordFormatError } from './interfaces/record-codec.js';
-export { FlaskSessionCodec } from './interfaces/flask-session-codec.js';
-export type { FlaskSessionFormat } from './interfaces/flask-session-codec.js';
-export type { RecordCodec, RecordMeta } from './interfaces/record-codec.js';
-export { generateSessionId, isWellFormedSessionId } from './interfaces/session-id.js';
+export { TaggedJsonRecordCodec, RecordFormatError } from './serialization/records/record-codec.js';
+export { FlaskSessionCodec } from './serialization/records/flask-session.js';
+export type { FlaskSessionFormat } from './serialization/records/flask-session.js';
+export type { RecordCodec, RecordMeta } from './serialization/records/record-codec.js';
+export { generateSessionId, isWellFormedSessionId } from './interfaces/server/ids.js';
 export type { Store, StoreRecord, UpdateResult } from './stores/store.js';
 export { CookieJar, CookieError, parseCookies, readCookie, serializeCookie, serializeCookieDeletion } from './cookies.js';
 export type { CookieOptions, CookieJarOptions, SameSite } from './cookies.js';
 export { DEFAULT_PERMANENT_LIFETIME, DEFAULT_MAX_COOKIE_SIZE, resolveCookieSettings } from './config.js';
 export type { CookieSettings, FlaskCookieSettings } from './config.js';
-export { decideCookieAction, shouldSetCookie, expirationTime, cookieAttributes } from './decisions.js';
-export type { CookieAction, CookieDecision } from './decisions.js';
+export {
+  decideSave,
+  readSessionFacts,
+  cookieSaveFacts,
+  decideCookieAction,
+  shouldSetCookie,
+  loadsBeforeSave,
+  expirationTime,
+  recordTtl,
+  isTouchDue,
+  cookieAttributes,
+} from './decisions.js';
+export type {
+  CookieAction,
+  CookieDecision,
+  DataAction,
+  SaveFacts,
+  SavePlan,
+  SaveRules,
+  SessionFacts,
+  SessionStorage,
+} from './decisions.js';
+export type { SecretOptions } from './secrets.js';
 export { SessionKitError, ConfigError, CookieTooLargeError, SessionNotLoadedError, StoreError } from './errors.js';
 export * from './signing/index.js';
 export * from './serialization/index.js';

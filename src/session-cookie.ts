@@ -1,3 +1,6 @@
+/**
+ * The session cookie's `Set-Cookie` values, with attributes formatted once per interface.
+ */
 import type { CookieSettings } from './config.js';
 import { serializeCookie, serializeCookieDeletion } from './cookies.js';
 import { cookieAttributes } from './decisions.js';
@@ -68,12 +71,6 @@ export class SessionCookieWriter {
 
 function template(settings: CookieSettings, request: RequestInfo): Template {
   const attributes = cookieAttributes(settings, request);
-  if (!attributes.secure) {
-    // secure: 'auto' on a plain-HTTP request: browsers reject SameSite=None and Partitioned
-    // without Secure, so leave them out there (the browser then applies its SameSite default).
-    if (attributes.sameSite === 'None') attributes.sameSite = false;
-    attributes.partitioned = false;
-  }
   const full = serializeCookie(settings.cookieName, PLACEHOLDER, { ...attributes, expires: new Date(0) });
   const head = `${settings.cookieName}=`;
   const at = full.indexOf(EPOCH_EXPIRES);

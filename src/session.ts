@@ -1,4 +1,5 @@
 import { SessionNotLoadedError } from './errors.js';
+import { installSessionInternals } from './session-internals.js';
 import { setOwn } from './serialization/value-kinds.js';
 import { Tuple } from './serialization/values.js';
 
@@ -87,14 +88,6 @@ export class Session<T extends object = SessionData> {
   get isNew(): boolean {
     this.#ensureLoaded();
     return this.#isNew;
-  }
-
-  /**
-   * True when the request carried no session cookie at all. Known without loading, unlike
-   * `isNew`, which also becomes true when the cookie turns out invalid.
-   */
-  get startedNew(): boolean {
-    return this.#startedNew;
   }
 
   /** True once the data has been read from its cookie or store. */
@@ -332,62 +325,53 @@ export class Session<T extends object = SessionData> {
     this.#accessed = true;
   }
 
-  /** Whether `regenerate()` was called. For `SessionInterface` implementations. */
-  get regenerateRequested(): boolean {
-    return this.#regenerate;
+  static {
+    installSessionInternals({
+      regenerateRequested: (session) => session.#regenerate,
+      destroyed: (session) => session.#destroyed,
+      cleared: (session) => session.#cleared,
+      startedNew: (session) => session.#startedNew,
+      isNew: (session) => session.#data !== undefined && session.#isNew,
+      size: (session) => session.#data?.size ?? 0,
+      changedKeys: (session) => session.#changedKeysNow(),
+      keyChanged: (session, key) => session.#keyChanged(key),
+      needsSave: (session) => session.#needsSave(),
+      peek: (session, key) => session.#data?.get(key),
+      snapshotData: (session) => {
+        const out: Record<string, unknown> = {};
+        if (session.#data) for (const [key, value] of session.#data) setOwn(out, key, value);
+        return out;
+      },
+      adopt: (session, state) => {
+        if ('id' in state) session.#id = state.id;
+        if (state.data) session.#data = toMap(state.data);
+        if (state.isNew !== undefined) session.#isNew = state.isNew;
+      },
+    });
   }
 
-  /** Whether `destroy()` was called. For `SessionInterface` implementations. */
-  get destroyed(): boolean {
-    return this.#destroyed;
-  }
-
-  /** Whether `clear()` or `destroy()` emptied the session. For `SessionInterface` implementations. */
-  get cleared(): boolean {
-    return this.#cleared;
-  }
-
-  /**
-   * Keys changed during this request: set or deleted explicitly, plus values read from the
-   * session and changed in place (found by comparing fingerprints). For `SessionInterface`
-   * implementations: a server-side save re-applies exactly these keys after a conflict.
-   */
-  changedKeys(): Set<string> {
-    const changed = new Set(this.#changedKeys);
+  /** Whether the value under `key`, fingerprinted as `before` when it was read, was changed in place. */
+  #changedInPlace(key: string, before: string): boolean {
     const fingerprint = this.#backend.fingerprint;
-    if (this.#snapshots && fingerprint && this.#data) {
-      for (const [key, before] of this.#snapshots) {
-        if (!this.#data.has(key)) continue;
-        if (fingerprint(this.#data.get(key)) !== before) changed.add(key);
-      }
-    }
+    return fingerprint !== undefined && this.#data !== undefined && this.#data.has(key) && fingerprint(this.#data.get(key)) !== before;
+  }
+
+  #changedKeysNow(): Set<string> {
+    const changed = new Set(this.#changedKeys);
+    if (this.#snapshots) for (const [key, before] of this.#snapshots) if (this.#changedInPlace(key, before)) changed.add(key);
     return changed;
   }
 
-  /** True when anything must be saved: `modified`, or a value read was changed in place. */
-  needsSave(): boolean {
+  #keyChanged(key: string): boolean {
+    if (this.#changedKeys.has(key)) return true;
+    const before = this.#snapshots?.get(key);
+    return before !== undefined && this.#changedInPlace(key, before);
+  }
+
+  #needsSave(): boolean {
     if (this.#modified) return true;
     if (!this.#snapshots || this.#snapshots.size === 0) return false;
-    return this.changedKeys().size > 0;
-  }
-
-  /** The current value of a key without marking the session accessed. For interfaces. */
-  peek(key: string): unknown {
-    return this.#data?.get(key);
-  }
-
-  /** The data as a plain object without marking anything. For interfaces (serialization). */
-  snapshotData(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    if (this.#data) for (const [key, value] of this.#data) setOwn(out, key, value);
-    return out;
-  }
-
-  /** Replaces id and data after a server-side merge or regeneration. For interfaces only. */
-  adopt(state: { id?: string; data?: Record<string, unknown>; isNew?: boolean }): void {
-    if ('id' in state) this.#id = state.id;
-    if (state.data) this.#data = toMap(state.data);
-    if (state.isNew !== undefined) this.#isNew = state.isNew;
+    return this.#changedKeysNow().size > 0;
   }
 
   #ensureLoaded(): Map<string, unknown> {
@@ -428,7 +412,6 @@ function toMap(data: Record<string, unknown>): Map<string, unknown> {
   for (const key of Object.keys(data)) map.set(key, data[key]);
   return map;
 }
-
 
 function toFlashMessage(entry: unknown): FlashMessage {
   if (Array.isArray(entry) && entry.length === 2) {

@@ -9,7 +9,7 @@ import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
 import { toHttpError } from './internal/errors.js';
 import { openNodeSession } from './internal/node-session.js';
-import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 
 export type { LoadMode, BaseSessionOptions } from './internal/options.js';
@@ -42,6 +42,8 @@ export interface ExpressSessionOptions<T extends object = SessionData> extends B
   onError?: ExpressErrorHandler;
 }
 
+const EXPRESS_OPTIONS = adapterOptionNames(['onError']);
+
 /**
  * The session middleware for Express 4 and 5. Whether the request is HTTPS (for `secure: 'auto'`)
  * comes from `req.secure`, so Express's `trust proxy` setting applies.
@@ -55,8 +57,8 @@ export interface ExpressSessionOptions<T extends object = SessionData> extends B
  * ```
  */
 export function session<T extends object = SessionData>(options: ExpressSessionOptions<T>): RequestHandler {
-  const base = resolveBaseOptions(options);
-  const { onError } = options;
+  const base = resolveBaseOptions(options, EXPRESS_OPTIONS, 'sessionkit/express session()');
+  const onError = optionalFunction<ExpressErrorHandler>('onError', options.onError);
   return function sessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     const fail = (error: unknown): void => {
       if (onError) onError(error, req, res, next);

@@ -12,7 +12,7 @@ import type { Session, SessionData } from '../session.js';
 import { sendErrorResponse, toHttpError } from './internal/errors.js';
 import { mergeVary } from './internal/save-result.js';
 import { openNodeSession } from './internal/node-session.js';
-import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 import type { ResponseGuard } from './internal/response-guard.js';
 
@@ -50,6 +50,7 @@ export interface FastifySessionOptions<T extends object = SessionData> extends B
 }
 
 const guards = new WeakMap<FastifyRequest, ResponseGuard>();
+const FASTIFY_OPTIONS = adapterOptionNames(['onRawError']);
 
 /**
  * The Fastify plugin. It is not encapsulated (like plugins wrapped with `fastify-plugin`): its
@@ -59,8 +60,10 @@ const guards = new WeakMap<FastifyRequest, ResponseGuard>();
  * replies, so it cannot be registered next to `@fastify/cookie`.
  */
 export function sessionPlugin<T extends object = SessionData>(options: FastifySessionOptions<T>): FastifyPluginAsync {
-  const base = resolveBaseOptions(options);
-  const onRawError = options.onRawError ?? ((error: unknown, _request: FastifyRequest, reply: FastifyReply) => sendErrorResponse(reply.raw, error));
+  const base = resolveBaseOptions(options, FASTIFY_OPTIONS, 'sessionkit/fastify sessionPlugin()');
+  const onRawError =
+    optionalFunction<FastifyRawErrorHandler>('onRawError', options.onRawError) ??
+    ((error: unknown, _request: FastifyRequest, reply: FastifyReply) => sendErrorResponse(reply.raw, error));
 
   async function sessionkitPlugin(fastify: FastifyInstance): Promise<void> {
     fastify.decorateRequest('session', {

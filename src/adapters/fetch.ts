@@ -4,10 +4,12 @@
  *
  * @module sessionkit/fetch
  */
+import { rejectUnknownOptions } from '../config.js';
 import { CookieJar, type CookieJarOptions } from '../cookies.js';
 import type { RequestInfo, SessionInterface } from '../interfaces/session-interface.js';
 import type { Session } from '../session.js';
 import { applySaveResultToResponse } from './internal/fetch-headers.js';
+import { checkCookieJarOptions, optionalFlag } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
 
 /** Options of `openSession`. */
@@ -29,6 +31,9 @@ export interface OpenedSession<T extends object> {
   cookies: CookieJar;
 }
 
+const OPEN_SESSION_OPTIONS: ReadonlySet<string> = new Set(['cookies', 'trustProxy']);
+const OWNER = 'sessionkit/fetch openSession()';
+
 const opened = new WeakMap<object, { info: RequestInfo; cookies: CookieJar }>();
 
 /**
@@ -36,8 +41,10 @@ const opened = new WeakMap<object, { info: RequestInfo; cookies: CookieJar }>();
  * use, server-side sessions on `await session.load()`.
  */
 export function openSession<T extends object>(iface: SessionInterface<T>, request: Request, options: OpenSessionOptions = {}): OpenedSession<T> {
+  rejectUnknownOptions(options, OPEN_SESSION_OPTIONS, OWNER);
+  if (options.cookies !== undefined) checkCookieJarOptions(options.cookies, OWNER);
   const header = request.headers.get('cookie');
-  const info: RequestInfo = { secure: isHttpsFetchRequest(request, options.trustProxy ?? false) };
+  const info: RequestInfo = { secure: isHttpsFetchRequest(request, optionalFlag('trustProxy', options.trustProxy)) };
   const session = iface.open(header, info);
   const cookies = new CookieJar(header, options.cookies);
   opened.set(session, { info, cookies });

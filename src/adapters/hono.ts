@@ -11,7 +11,7 @@ import type { SaveResult } from '../interfaces/session-interface.js';
 import type { Session, SessionData } from '../session.js';
 import { errorText, toHttpError } from './internal/errors.js';
 import { tryApplySaveResult } from './internal/fetch-headers.js';
-import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
 import { RequestSession } from './internal/request-session.js';
 
@@ -46,15 +46,17 @@ export interface HonoSessionOptions<T extends object = SessionData> extends Base
   onError?: HonoErrorHandler<T>;
 }
 
+const HONO_OPTIONS = adapterOptionNames(['trustProxy', 'onError']);
+
 /**
  * The session middleware for Hono. Headers are added to `c.res` once the handler returned, so a
  * streamed body (`stream()`, `streamText()`) works as long as the session is changed before the
  * handler returns its response.
  */
 export function session<T extends object = SessionData>(options: HonoSessionOptions<T>): MiddlewareHandler<SessionEnv<T>> {
-  const base = resolveBaseOptions(options);
-  const trustProxy = options.trustProxy ?? false;
-  const onError = options.onError;
+  const base = resolveBaseOptions(options, HONO_OPTIONS, 'sessionkit/hono session()');
+  const trustProxy = optionalFlag('trustProxy', options.trustProxy);
+  const onError = optionalFunction<HonoErrorHandler<T>>('onError', options.onError);
   return async function sessionMiddleware(c, next): Promise<void> {
     const fail = async (error: unknown): Promise<void> => {
       // Drop the handler's response whole: Hono builds later responses on the headers of c.res

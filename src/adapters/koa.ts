@@ -10,7 +10,7 @@ import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
 import { toHttpError } from './internal/errors.js';
 import { openNodeSession } from './internal/node-session.js';
-import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 
 export type { LoadMode, BaseSessionOptions } from './internal/options.js';
@@ -39,6 +39,8 @@ export interface KoaSessionOptions<T extends object = SessionData> extends BaseS
   onError?: KoaErrorHandler<T>;
 }
 
+const KOA_OPTIONS = adapterOptionNames(['onError']);
+
 /**
  * The session middleware for Koa 2 and 3. Whether the request is HTTPS (for `secure: 'auto'`)
  * comes from `ctx.secure`, so `app.proxy` applies. Handlers that write to `ctx.res` themselves
@@ -48,8 +50,8 @@ export interface KoaSessionOptions<T extends object = SessionData> extends BaseS
  * elsewhere use `getSession<MyData>(ctx)`.
  */
 export function session<T extends object = SessionData>(options: KoaSessionOptions<T>): Middleware<DefaultState, SessionContext<T>> {
-  const base = resolveBaseOptions(options);
-  const onError = options.onError;
+  const base = resolveBaseOptions(options, KOA_OPTIONS, 'sessionkit/koa session()');
+  const onError = optionalFunction<KoaErrorHandler<T>>('onError', options.onError);
   return async function sessionMiddleware(ctx: KoaSessionContext<T>, next: () => Promise<unknown>): Promise<void> {
     let active = true;
     let failure: { error: unknown } | undefined;

@@ -9,7 +9,7 @@ import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
 import { sendErrorResponse, statusOf } from './internal/errors.js';
 import { openNodeSession } from './internal/node-session.js';
-import { resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsNodeRequest } from './internal/protocol.js';
 import { requestSessionOf } from './internal/registry.js';
 
@@ -46,6 +46,8 @@ export interface NodeSessionOptions<T extends object = SessionData> extends Base
   onError?: NodeErrorHandler;
 }
 
+const NODE_OPTIONS = adapterOptionNames(['trustProxy', 'onError']);
+
 /**
  * Wraps a node:http handler with sessions. The session is loaded before the handler runs
  * (`load: 'eager'`, the default) and saved when the handler starts its response — whatever way
@@ -62,9 +64,9 @@ export function withSession<T extends object = SessionData>(
   options: NodeSessionOptions<T>,
   handler: SessionHandler<T>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const base = resolveBaseOptions(options);
-  const trustProxy = options.trustProxy ?? false;
-  const onError = options.onError ?? defaultErrorHandler;
+  const base = resolveBaseOptions(options, NODE_OPTIONS, 'sessionkit/node withSession()');
+  const trustProxy = optionalFlag('trustProxy', options.trustProxy);
+  const onError = optionalFunction<NodeErrorHandler>('onError', options.onError) ?? defaultErrorHandler;
   return async function sessionHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const fail = (error: unknown): void => onError(error, req, res);
     const { state, guard } = openNodeSession(req, res, base, { secure: isHttpsNodeRequest(req, trustProxy) }, fail);

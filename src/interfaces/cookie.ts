@@ -1,7 +1,6 @@
 import {
   COOKIE_SETTING_NAMES,
   DEFAULT_MAX_COOKIE_SIZE,
-  pickOption,
   rejectUnknownOptions,
   resolveCookieSettings,
   validate,
@@ -9,13 +8,15 @@ import {
   type FlaskCookieSettings,
 } from '../config.js';
 import { readCookie } from '../cookies.js';
-import { decideCookieAction, expirationTime } from '../decisions.js';
-import { ConfigError, CookieTooLargeError } from '../errors.js';
+import { cookieSaveFacts, decideSave, loadsBeforeSave, readSessionFacts } from '../decisions.js';
+import { CookieTooLargeError } from '../errors.js';
+import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../secrets.js';
 import { TaggedJSONSerializer } from '../serialization/index.js';
 import { isSessionData } from '../serialization/value-kinds.js';
 import { SessionCookieWriter } from '../session-cookie.js';
+import { sessionInternals } from '../session-internals.js';
 import { Session } from '../session.js';
-import { URLSafeTimedSerializer, type Digest, type KeyDerivation, type Secret } from '../signing/index.js';
+import { URLSafeTimedSerializer, type Digest, type KeyDerivation } from '../signing/index.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
 
 /** Turns session data into text and back (default: Flask's tagged JSON). */
@@ -25,18 +26,7 @@ export interface SessionSerializer {
 }
 
 /** Options of `CookieSessionInterface`. camelCase names or Flask's config names, not both. */
-export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCookieSettings {
-  /** The secret key that signs cookies (`SECRET_KEY`). Required; keep it out of source control. */
-  secret?: Secret;
-  /** @see secret */
-  SECRET_KEY?: Secret;
-  /**
-   * Old secrets that still verify cookies, oldest first; only `secret` signs
-   * (`SECRET_KEY_FALLBACKS`). Rotate by moving the old secret here.
-   */
-  secretFallbacks?: readonly Secret[];
-  /** @see secretFallbacks */
-  SECRET_KEY_FALLBACKS?: readonly Secret[];
+export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCookieSettings, SecretOptions {
   /** Signing salt. Default `cookie-session` (Flask's). */
   salt?: string;
   /** HMAC digest. Default `sha1` (Flask's). */
@@ -58,11 +48,11 @@ export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCook
   clock?: () => number;
 }
 
-const OWN_OPTIONS = [
-  'secret', 'SECRET_KEY', 'secretFallbacks', 'SECRET_KEY_FALLBACKS', 'salt', 'digest', 'keyDerivation',
-  'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock',
-];
-const KNOWN_OPTIONS = new Set([...COOKIE_SETTING_NAMES, ...OWN_OPTIONS]);
+/** Flask's signing profile of the session cookie (`SecureCookieSessionInterface`). */
+export const FLASK_COOKIE_SIGNING = { salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' } as const;
+
+const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', 'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock'];
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /**
  * Sessions kept in a signed cookie, byte-compatible with Flask's `SecureCookieSessionInterface`:
@@ -82,34 +72,27 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
   readonly #cookie: SessionCookieWriter;
 
   constructor(options: CookieSessionOptions) {
-    rejectUnknownOptions(options, KNOWN_OPTIONS);
+    rejectUnknownOptions(options, KNOWN_OPTIONS, 'CookieSessionInterface');
     this.settings = Object.freeze(resolveCookieSettings(options));
     this.#cookie = new SessionCookieWriter(this.settings);
-    const secretOpt = pickOption(options, 'secret', 'SECRET_KEY');
-    if (!secretOpt || secretOpt.value === null || (typeof secretOpt.value === 'string' && secretOpt.value === '')) {
-      throw new ConfigError(secretOpt?.name ?? 'secret', 'a non-empty secret key is required to sign session cookies; set secret (or SECRET_KEY) to a long random string');
-    }
-    const secret = secretOpt.value as Secret;
-    if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
-      throw new ConfigError(secretOpt.name, 'expected a string or bytes');
-    }
-    if (secret instanceof Uint8Array && secret.length === 0) throw new ConfigError(secretOpt.name, 'must not be empty');
-    const fallbacksOpt = pickOption(options, 'secretFallbacks', 'SECRET_KEY_FALLBACKS');
-    const fallbacks = (fallbacksOpt?.value ?? []) as readonly Secret[];
-    if (!Array.isArray(fallbacks) || fallbacks.some((f) => (typeof f !== 'string' && !(f instanceof Uint8Array)) || f.length === 0)) {
-      throw new ConfigError(fallbacksOpt?.name ?? 'secretFallbacks', 'expected a list of non-empty strings or bytes');
-    }
-    const salt = options.salt === undefined ? 'cookie-session' : validate.string('salt', options.salt);
-    const digest = options.digest === undefined ? 'sha1' : validate.oneOf('digest', options.digest, ['sha1', 'sha256', 'sha512'] as const);
-    const keyDerivation = options.keyDerivation === undefined ? 'hmac' : validate.oneOf('keyDerivation', options.keyDerivation, ['hmac', 'django-concat', 'concat', 'none'] as const);
-    this.#maxCookieSize = options.maxCookieSize === undefined ? DEFAULT_MAX_COOKIE_SIZE : validate.seconds('maxCookieSize', options.maxCookieSize);
+    const { secrets } = resolveSecrets(options, 'to sign session cookies');
+    const salt = options.salt === undefined ? FLASK_COOKIE_SIGNING.salt : validate.string('salt', options.salt);
+    const digest = options.digest === undefined ? FLASK_COOKIE_SIGNING.digest : validate.oneOf('digest', options.digest, ['sha1', 'sha256', 'sha512'] as const);
+    const keyDerivation =
+      options.keyDerivation === undefined
+        ? FLASK_COOKIE_SIGNING.keyDerivation
+        : validate.oneOf('keyDerivation', options.keyDerivation, ['hmac', 'django-concat', 'concat', 'none'] as const);
+    this.#maxCookieSize = options.maxCookieSize === undefined ? DEFAULT_MAX_COOKIE_SIZE : validate.bytes('maxCookieSize', options.maxCookieSize);
     this.#onOversize = options.onOversize === undefined ? 'error' : validate.oneOf('onOversize', options.onOversize, ['error', 'warn'] as const);
-    this.#warn = options.onWarning ?? ((message) => process.emitWarning(message, 'SessionCookieWarning'));
-    this.#clock = options.clock ?? Date.now;
+    this.#warn =
+      options.onWarning === undefined
+        ? (message) => process.emitWarning(message, 'SessionCookieWarning')
+        : validate.function<(message: string) => void>('onWarning', options.onWarning);
+    this.#clock = options.clock === undefined ? Date.now : validate.function<() => number>('clock', options.clock);
     this.#data = options.serializer ?? new TaggedJSONSerializer();
     const clock = this.#clock;
     this.#serializer = new URLSafeTimedSerializer<unknown>({
-      secret: [...fallbacks, secret],
+      secret: secrets,
       salt,
       serializer: this.#data,
       signer: { keyDerivation, digest },
@@ -135,7 +118,7 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
       backend: {
         loadSync: () => {
           const data = value ? this.decode(value) : null;
-          if (data === null && value) session.adopt({ isNew: true });
+          if (data === null && value) sessionInternals().adopt(session, { isNew: true });
           return data ?? {};
         },
         fingerprint: this.#fingerprint,
@@ -154,20 +137,19 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
 
   /** `save` without the promise, for callers on a hot path. */
   saveSync(session: Session<T>, request?: RequestInfo): SaveResult {
-    // Refresh-each-request extends a permanent session even when the handler never read it.
-    if (!session.loaded && this.settings.refreshEachRequest && !session.startedNew) session.loadNow();
-    const decision = decideCookieAction(session, this.settings);
-    if (decision.action === 'none') return { setCookie: [], vary: decision.vary };
-    if (decision.action === 'delete') return { setCookie: [this.#cookie.delete(request)], vary: true };
+    if (loadsBeforeSave({ loaded: session.loaded, startedNew: sessionInternals().startedNew(session) }, this.settings)) session.loadNow();
     const now = this.#clock();
-    const value = this.encode(session.snapshotData(), now);
-    const header = this.#cookie.set(value, expirationTime(session.permanent, this.settings, now), request);
+    const plan = decideSave(cookieSaveFacts(readSessionFacts(session), now), this.settings);
+    if (plan.cookie === 'none') return { setCookie: [], vary: plan.vary };
+    if (plan.cookie === 'delete') return { setCookie: [this.#cookie.delete(request)], vary: plan.vary };
+    const value = this.encode(sessionInternals().snapshotData(session), now);
+    const header = this.#cookie.set(value, plan.expires, request);
     if (header.length > this.#maxCookieSize) {
       const error = new CookieTooLargeError(this.settings.cookieName, header.length, this.#maxCookieSize);
       if (this.#onOversize === 'error') throw error;
       this.#warn(error.message);
     }
-    return { setCookie: [header], vary: true };
+    return { setCookie: [header], vary: plan.vary };
   }
 
   /** Signs session data into a cookie value, exactly as Flask would at that time. */

@@ -1,5 +1,6 @@
 /**
- * Errors raised while turning session data into Flask-compatible JSON text and back.
+ * Errors raised while turning session data into Flask-compatible JSON text and back, and the
+ * nesting limit they enforce.
  */
 import { SessionKitError } from '../errors.js';
 
@@ -46,5 +47,19 @@ export class DuplicateTagError extends SessionKitError {
   constructor(tag: string) {
     super(`Tag ${JSON.stringify(tag)} is already registered; pass { force: true } to replace it.`);
     this.tag = tag;
+  }
+}
+
+/** Deepest nesting of arrays/objects accepted, about where Python's recursion limit stops `json`. */
+export const MAX_DEPTH = 1000;
+
+/** Data nests deeper than {@link MAX_DEPTH} levels (or contains a circular reference). */
+export class NestingTooDeepError extends SessionKitError {
+  constructor(operation: 'serialize' | 'parse') {
+    super(
+      operation === 'serialize'
+        ? `Cannot serialize data nested deeper than ${MAX_DEPTH} levels (is there a circular reference?)`
+        : `Cannot parse JSON nested deeper than ${MAX_DEPTH} levels`,
+    );
   }
 }

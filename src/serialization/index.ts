@@ -6,5 +6,4 @@ export { TaggedJSONSerializer, type RegisterOptions } from './tagged-json.js';
 export type { TagContext, TagDefinition } from './tags.js';
 export type { HtmlLike } from './value-kinds.js';
 export { Markup, Tuple, UUID } from './values.js';
-export { DuplicateTagError, JsonSyntaxError, MalformedTagError, UnserializableValueError } from './errors.js';
-export { MAX_DEPTH, NestingTooDeepError } from './depth.js';
+export { DuplicateTagError, JsonSyntaxError, MalformedTagError, MAX_DEPTH, NestingTooDeepError, UnserializableValueError } from './errors.js';

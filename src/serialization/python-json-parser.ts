@@ -3,9 +3,8 @@
  * `-Infinity`; integers beyond 2^53 - 1 kept exact as `bigint`; duplicate keys last-wins; every key
  * (including `__proto__`) an own data property.
  */
-import { MAX_DEPTH, NestingTooDeepError } from './depth.js';
-import { JsonSyntaxError } from './errors.js';
-import { PyFloat } from './py-float.js';
+import { JsonSyntaxError, MAX_DEPTH, NestingTooDeepError } from './errors.js';
+import { PyFloat } from './python-float.js';
 import { setOwn } from './value-kinds.js';
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
@@ -144,41 +143,45 @@ class Parser {
     }
   }
 
-  private parseArray(depth: number): unknown[] {
+  /**
+   * Steps into an array or object at `depth` (past its opening bracket); returns `true` when it
+   * closes at once with `close` (`]` or `}`).
+   */
+  private enter(depth: number, close: number): boolean {
     if (depth > MAX_DEPTH) throw new NestingTooDeepError('parse');
     this.pos++;
-    const items: unknown[] = [];
     this.skipWhitespace();
-    if (this.text.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
-      return items;
-    }
-    for (;;) {
-      items.push(this.parseValue(depth));
+    if (this.text.charCodeAt(this.pos) !== close) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** After an item: `true` when a `,` announces another one, `false` once `close` ends the container. */
+  private nextItem(close: number): boolean {
+    this.skipWhitespace();
+    const c = this.text.charCodeAt(this.pos);
+    this.pos++;
+    if (c === 0x2c) {
       this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 0x2c) {
-        this.pos++;
-        this.skipWhitespace();
-      } else if (c === 0x5d) {
-        this.pos++;
-        return items;
-      } else {
-        this.fail("Expecting ',' delimiter");
-      }
+      return true;
     }
+    if (c === close) return false;
+    this.pos--;
+    return this.fail("Expecting ',' delimiter");
+  }
+
+  private parseArray(depth: number): unknown[] {
+    const items: unknown[] = [];
+    if (this.enter(depth, 0x5d)) return items;
+    do items.push(this.parseValue(depth));
+    while (this.nextItem(0x5d));
+    return items;
   }
 
   private parseObject(depth: number): Record<string, unknown> {
-    if (depth > MAX_DEPTH) throw new NestingTooDeepError('parse');
-    this.pos++;
     const obj: Record<string, unknown> = {};
-    this.skipWhitespace();
-    if (this.text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
-      return obj;
-    }
-    for (;;) {
+    if (this.enter(depth, 0x7d)) return obj;
+    do {
       if (this.text.charCodeAt(this.pos) !== 0x22) {
         this.fail('Expecting property name enclosed in double quotes');
       }
@@ -188,17 +191,7 @@ class Parser {
       this.pos++;
       this.skipWhitespace();
       setOwn(obj, key, this.parseValue(depth));
-      this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 0x2c) {
-        this.pos++;
-        this.skipWhitespace();
-      } else if (c === 0x7d) {
-        this.pos++;
-        return obj;
-      } else {
-        this.fail("Expecting ',' delimiter");
-      }
-    }
+    } while (this.nextItem(0x7d));
+    return obj;
   }
 }

@@ -2,10 +2,8 @@
  * The JSON writer behind `dumpsPythonJson`: Python's
  * `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`.
  */
-import { MAX_DEPTH, NestingTooDeepError } from './depth.js';
-import { UnserializableValueError } from './errors.js';
-import { pyFloatRepr } from './float-repr.js';
-import { PyFloat } from './py-float.js';
+import { MAX_DEPTH, NestingTooDeepError, UnserializableValueError } from './errors.js';
+import { PyFloat, pyFloatRepr } from './python-float.js';
 import { quotePythonKey, quotePythonString, sortKeysPython } from './json-string.js';
 import { describeType, isPlainObject } from './value-kinds.js';
 
@@ -62,8 +60,8 @@ export function writeValue(value: unknown, depth: number): string {
     case 'object':
       if (value === null) return 'null';
       if (depth >= MAX_DEPTH) throw new NestingTooDeepError('serialize');
-      if (Array.isArray(value)) return writeArray(value, depth + 1);
-      if (isPlainObject(value)) return writeObject(value, depth + 1);
+      if (Array.isArray(value)) return writeArrayOf(value, depth + 1, writeValue);
+      if (isPlainObject(value)) return writeObjectOf(value, depth + 1, writeValue);
       if (value instanceof PyFloat) return writeFloat(value.value);
       throw new Refusal(describeType(value));
     case 'undefined':
@@ -73,13 +71,17 @@ export function writeValue(value: unknown, depth: number): string {
   }
 }
 
-function writeArray(items: readonly unknown[], depth: number): string {
+/** A writer of one nested value at `depth`; throws {@link Refusal}. */
+export type ValueWriter = (value: unknown, depth: number) => string;
+
+/** Writes an array with `writeItem` for its items, adding the item's index to a refusal's path. */
+export function writeArrayOf(items: readonly unknown[], depth: number, writeItem: ValueWriter): string {
   let out = '[';
   const n = items.length;
   for (let i = 0; i < n; i++) {
     const item = items[i];
     try {
-      out += i === 0 ? writeValue(item, depth) : `,${writeValue(item, depth)}`;
+      out += i === 0 ? writeItem(item, depth) : `,${writeItem(item, depth)}`;
     } catch (e) {
       if (e instanceof Refusal) e.segments.push(`[${i}]`);
       throw e;
@@ -102,13 +104,17 @@ export function writtenKeys(obj: Record<string, unknown>): string[] {
   return sortKeysPython(keys);
 }
 
-function writeObject(obj: Record<string, unknown>, depth: number): string {
+/**
+ * Writes a plain object with `writeItem` for its values, keys in Python's order, adding the key
+ * to a refusal's path.
+ */
+export function writeObjectOf(obj: Record<string, unknown>, depth: number, writeItem: ValueWriter): string {
   const keys = writtenKeys(obj);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     try {
-      out += `${i === 0 ? '' : ','}${quotePythonKey(key)}:${writeValue(obj[key], depth)}`;
+      out += `${i === 0 ? '' : ','}${quotePythonKey(key)}:${writeItem(obj[key], depth)}`;
     } catch (e) {
       if (e instanceof Refusal) e.segments.push(keySegment(key));
       throw e;

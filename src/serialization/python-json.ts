@@ -6,7 +6,7 @@ import { parseJsonText } from './python-json-parser.js';
 import { INEXACT, parseJsonQuickly } from './quick-parse.js';
 import { runWriter, writeValue } from './python-json-writer.js';
 
-export { pyFloatRepr } from './float-repr.js';
+export { pyFloatRepr } from './python-float.js';
 
 function writeRoot(value: unknown): string {
   return writeValue(value, 0);

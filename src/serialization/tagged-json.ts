@@ -3,14 +3,12 @@
  * UUIDs and datetimes, byte-for-byte as Flask writes its session cookie.
  */
 import { ConfigError, SessionKitError } from '../errors.js';
-import { MAX_DEPTH, NestingTooDeepError } from './depth.js';
-import { DuplicateTagError, MalformedTagError } from './errors.js';
-import { isInexactNumber } from './exact-numbers.js';
+import { DuplicateTagError, MalformedTagError, MAX_DEPTH, NestingTooDeepError } from './errors.js';
 import { parseJsonText } from './python-json-parser.js';
-import { INEXACT, parseJsonQuickly } from './quick-parse.js';
+import { INEXACT, isInexactNumber, parseJsonQuickly } from './quick-parse.js';
 import { Refusal, runWriter, writeValue } from './python-json-writer.js';
 import { DEFAULT_TAGS, type TagContext, type TagDefinition } from './tags.js';
-import { writeTagged } from './tagged-writer.js';
+import { taggedTextWriter } from './tagged-writer.js';
 import { isPlainObject, setOwn } from './value-kinds.js';
 
 /** Options of {@link TaggedJSONSerializer.register}. */
@@ -31,10 +29,6 @@ function checkedLeaf(value: unknown, checkNumbers: boolean): unknown {
   return value;
 }
 
-function writeRootTagged(value: unknown): string {
-  return writeTagged(value, 0);
-}
-
 /**
  * Flask's `TaggedJSONSerializer`. Beside JSON data it writes and reads:
  * {@link Tuple} ↔ ` t`, `Uint8Array`/`Buffer` ↔ ` b` (read back as `Buffer`), anything with
@@ -45,6 +39,8 @@ export class TaggedJSONSerializer {
   readonly #tags = new Map<string, TagDefinition>();
   readonly #order: TagDefinition[] = [];
   readonly #context: TagContext;
+  /** The fast path of `dumps`, valid while only the default tags are registered. */
+  readonly #writeDefault: (value: unknown) => string;
   #customized = false;
   #depth = 0;
 
@@ -54,6 +50,7 @@ export class TaggedJSONSerializer {
       hasTag: (key) => this.#tags.has(key),
     };
     for (const tag of DEFAULT_TAGS) this.#add(tag, {});
+    this.#writeDefault = taggedTextWriter(this.#context);
   }
 
   /**
@@ -106,7 +103,7 @@ export class TaggedJSONSerializer {
    *   functions, symbols, `undefined` in an array, class instances…).
    */
   dumps(value: unknown): string {
-    if (!this.#customized) return runWriter(writeRootTagged, value);
+    if (!this.#customized) return runWriter(this.#writeDefault, value);
     return runWriter((v: unknown) => writeValue(this.#tag(v), 0), value);
   }
 

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { checkSecrets, type Secret } from '../secrets.js';
 import { base64UrlDecode, utf8Decode, utf8Encode } from './encoding.js';
 import { BadData, BadSignature } from './errors.js';
 import {
@@ -17,9 +18,7 @@ import {
 } from './mac.js';
 
 export type { Digest, KeyDerivation } from './mac.js';
-
-/** A secret key or salt: a string (taken as UTF-8) or raw bytes. */
-export type Secret = string | Uint8Array;
+export type { Secret } from '../secrets.js';
 
 /** Options of `Signer`; the defaults are itsdangerous'. */
 export interface SignerOptions {
@@ -45,16 +44,7 @@ const BASE64_ALPHABET = /[A-Za-z0-9_=-]/;
 
 /** The secrets as byte strings, oldest first; throws `ConfigError` for none or an empty one. */
 export function secretList(secret: Secret | readonly Secret[]): Uint8Array[] {
-  const list: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
-  if (list.length === 0) throw new ConfigError('secret', 'the list of secret keys is empty');
-  return list.map((item, index) => {
-    const where = list.length > 1 ? ` (entry ${index})` : '';
-    if (typeof item !== 'string' && !(item instanceof Uint8Array)) {
-      throw new ConfigError('secret', `a secret key must be a string or a Uint8Array${where}`);
-    }
-    if (item.length === 0) throw new ConfigError('secret', `a secret key must not be empty${where}`);
-    return typeof item === 'string' ? utf8Encode(item) : Uint8Array.from(item);
-  });
+  return checkSecrets('secret', secret).map((item) => (typeof item === 'string' ? utf8Encode(item) : Uint8Array.from(item)));
 }
 
 /** The text of a value to sign; bytes must be UTF-8 since the signed result is a string. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, CookieSessionInterface, CookieTooLargeError, Tuple } from '../../src/index.js';
+import { sessionInternals } from '../../src/session-internals.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -156,7 +157,7 @@ describe('CookieSessionInterface', () => {
     const iface = new CookieSessionInterface({ secret: 'another secret key' });
     const session = iface.open(undefined);
     session.flash('Welcome back');
-    const data = session.snapshotData();
+    const data = sessionInternals().snapshotData(session);
     expect((data._flashes as unknown[])[0]).toBeInstanceOf(Tuple);
     expect(iface.encode(data, 1701123200_000)).toBe('eyJfZmxhc2hlcyI6W3siIHQiOlsibWVzc2FnZSIsIldlbGNvbWUgYmFjayJdfV19.ZWUUgA.fsWUjkzYSaUNO5C-BRJRKVpHKrM');
   });

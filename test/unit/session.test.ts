@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Session, SessionNotLoadedError, Tuple } from '../../src/index.js';
+import { sessionInternals } from '../../src/session-internals.js';
+
+const internals = sessionInternals();
 
 const fingerprint = (value: unknown) => JSON.stringify(value);
 
@@ -27,24 +30,24 @@ describe('Session', () => {
     const s = new Session<{ a?: number }>({ data: { a: 1 } });
     s.set('a', undefined);
     expect(s.has('a')).toBe(false);
-    expect(s.changedKeys()).toEqual(new Set(['a']));
+    expect(internals.changedKeys(s)).toEqual(new Set(['a']));
   });
 
   it('stores permanent as _permanent like Flask', () => {
     const s = new Session({ data: {} });
     expect(s.permanent).toBe(false);
     s.permanent = true;
-    expect(s.snapshotData()).toEqual({ _permanent: true });
+    expect(internals.snapshotData(s)).toEqual({ _permanent: true });
     s.permanent = false;
-    expect(s.snapshotData()).toEqual({});
-    expect(s.changedKeys()).toEqual(new Set(['_permanent']));
+    expect(internals.snapshotData(s)).toEqual({});
+    expect(internals.changedKeys(s)).toEqual(new Set(['_permanent']));
   });
 
   it('stores flashes as a list of (category, message) tuples and consumes them', () => {
     const s = new Session({ data: {} });
     s.flash('Saved');
     s.flash('Careful', 'warning');
-    const stored = s.snapshotData()._flashes as unknown[];
+    const stored = internals.snapshotData(s)._flashes as unknown[];
     expect(stored).toHaveLength(2);
     expect(stored[0]).toBeInstanceOf(Tuple);
     expect([...(stored[0] as Tuple)]).toEqual(['message', 'Saved']);
@@ -60,22 +63,22 @@ describe('Session', () => {
     s.get('cart')!.push(2);
     s.get('other');
     expect(s.modified).toBe(false);
-    expect(s.needsSave()).toBe(true);
-    expect(s.changedKeys()).toEqual(new Set(['cart']));
+    expect(internals.needsSave(s)).toBe(true);
+    expect(internals.changedKeys(s)).toEqual(new Set(['cart']));
   });
 
   it('does not report a change when a read value was left alone', () => {
     const s = new Session<{ cart?: number[] }>({ data: { cart: [1] }, backend: { fingerprint } });
     expect(s.get('cart')).toEqual([1]);
-    expect(s.needsSave()).toBe(false);
+    expect(internals.needsSave(s)).toBe(false);
   });
 
   it('serializes nothing when the session is never read', () => {
     let calls = 0;
     const s = new Session({ data: { cart: [1] }, backend: { fingerprint: (v) => (calls++, fingerprint(v)) } });
-    expect(s.needsSave()).toBe(false);
+    expect(internals.needsSave(s)).toBe(false);
     s.set('x', 1);
-    expect(s.needsSave()).toBe(true);
+    expect(internals.needsSave(s)).toBe(true);
     expect(calls).toBe(0);
   });
 
@@ -93,11 +96,11 @@ describe('Session', () => {
     const s = new Session({ data: { a: 1, b: 2 } });
     s.clear();
     expect(s.size).toBe(0);
-    expect(s.cleared).toBe(true);
-    expect(s.changedKeys()).toEqual(new Set(['a', 'b']));
+    expect(internals.cleared(s)).toBe(true);
+    expect(internals.changedKeys(s)).toEqual(new Set(['a', 'b']));
     const d = new Session({ data: { a: 1 } });
     d.destroy();
-    expect(d.destroyed).toBe(true);
+    expect(internals.destroyed(d)).toBe(true);
     expect(d.size).toBe(0);
     d.flash('Logged out');
     expect(d.peekFlashes()).toEqual([{ category: 'message', message: 'Logged out' }]);

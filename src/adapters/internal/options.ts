@@ -1,4 +1,6 @@
+import { rejectUnknownOptions, validate } from '../../config.js';
 import type { CookieJarOptions } from '../../cookies.js';
+import { ConfigError } from '../../errors.js';
 import type { SessionInterface } from '../../interfaces/session-interface.js';
 
 /**
@@ -25,14 +27,49 @@ export interface ResolvedBaseOptions<T extends object> {
   cookies: CookieJarOptions;
 }
 
-/** Fills the defaults of the options every adapter shares; throws on an invalid value. */
-export function resolveBaseOptions<T extends object>(options: BaseSessionOptions<T>): ResolvedBaseOptions<T> {
+/** The options of `BaseSessionOptions`. */
+const BASE_OPTIONS = ['sessionInterface', 'load', 'cookies'] as const;
+/** The options of `CookieJarOptions`. */
+const COOKIE_JAR_OPTIONS: ReadonlySet<string> = new Set(['secret', 'salt', 'defaults']);
+const LOAD_MODES: readonly LoadMode[] = ['eager', 'lazy'];
+
+/** The set of option names an adapter accepts: the base options and its own. */
+export function adapterOptionNames(own: readonly string[]): ReadonlySet<string> {
+  return new Set([...BASE_OPTIONS, ...own]);
+}
+
+const BASE_ONLY = adapterOptionNames([]);
+
+/**
+ * Fills the defaults of the options every adapter shares and checks them, refusing option names
+ * that are not in `known` (default: the base options only); `owner` names the factory in
+ * messages, e.g. `sessionkit/express session()`.
+ */
+export function resolveBaseOptions<T extends object>(
+  options: BaseSessionOptions<T>,
+  known: ReadonlySet<string> = BASE_ONLY,
+  owner = 'the session adapter',
+): ResolvedBaseOptions<T> {
+  rejectUnknownOptions(options, known, owner);
   const { sessionInterface, load = 'eager', cookies = {} } = options;
   if (!sessionInterface || typeof sessionInterface.open !== 'function' || typeof sessionInterface.save !== 'function') {
-    throw new TypeError('sessionkit adapters need { sessionInterface }: a CookieSessionInterface or ServerSessionInterface');
+    throw new ConfigError('sessionInterface', 'sessionkit adapters need { sessionInterface }: a CookieSessionInterface or ServerSessionInterface');
   }
-  if (load !== 'eager' && load !== 'lazy') {
-    throw new TypeError(`option load must be 'eager' or 'lazy', got ${String(load)}`);
-  }
-  return { sessionInterface, load, cookies };
+  checkCookieJarOptions(cookies, owner);
+  return { sessionInterface, load: validate.oneOf('load', load, LOAD_MODES), cookies };
+}
+
+/** Refuses unknown names in the `cookies` option (the cookie jar's options) given to `owner`. */
+export function checkCookieJarOptions(cookies: object, owner: string): void {
+  rejectUnknownOptions(cookies, COOKIE_JAR_OPTIONS, `the cookies option of ${owner}`);
+}
+
+/** An optional callback option (`onError`…): the function, or `undefined`. */
+export function optionalFunction<F extends (...args: never[]) => unknown>(name: string, value: unknown): F | undefined {
+  return value === undefined ? undefined : validate.function<F>(name, value);
+}
+
+/** An optional boolean option (`trustProxy`…), `false` when not given. */
+export function optionalFlag(name: string, value: unknown): boolean {
+  return value === undefined ? false : validate.boolean(name, value);
 }

@@ -1,6 +1,7 @@
 /**
- * Python's `repr(float)`: the shortest digits that read back as the same double (JavaScript finds
- * the same digits), laid out the way CPython does.
+ * Python's floats: `repr(float)` — the shortest digits that read back as the same double
+ * (JavaScript finds the same digits), laid out the way CPython does — and the marker that keeps
+ * a float token a float through the canonicalizing parser.
  */
 
 /**
@@ -41,4 +42,12 @@ export function pyFloatRepr(x: number): string {
     return `${sign}${digits}${'0'.repeat(exponent + 1 - digits.length)}.0`;
   }
   return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+}
+
+/**
+ * Marks a JSON number token that Python parses as `float`, so that it is written back as a float
+ * (`1.0`, `1e+22`) rather than as an integer. Only the canonicalizing parser makes these.
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
 }
