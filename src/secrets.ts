@@ -6,6 +6,7 @@
  */
 import { pickOption } from './config.js';
 import { ConfigError } from './errors.js';
+import { describeSecretArrayHint } from './option-hints.js';
 
 /** A secret key or salt: a string (taken as UTF-8) or raw bytes. */
 export type Secret = string | Uint8Array;
@@ -87,6 +88,8 @@ export function resolveSecrets(options: object, purpose: string): ResolvedSecret
       `a non-empty secret key is required ${purpose}; set secret (or SECRET_KEY) to a long random string`,
     );
   }
+  // express-session and @fastify/session take `secret: [newest, …older]`.
+  if (Array.isArray(secretOpt.value)) throw new ConfigError(secretOpt.name, describeSecretArrayHint());
   const secret = checkSecret(secretOpt.name, secretOpt.value);
   const fallbacksOpt = pickOption(options, 'secretFallbacks', 'SECRET_KEY_FALLBACKS');
   const fallbacks = fallbacksOpt && fallbacksOpt.value !== null ? checkSecretList(fallbacksOpt.name, fallbacksOpt.value, false) : [];

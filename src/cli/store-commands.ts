@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
-import { FlaskSessionCodec } from '../interfaces/flask-session-codec.js';
-import { TaggedJsonRecordCodec, type RecordCodec } from '../interfaces/record-codec.js';
+import { FlaskSessionCodec } from '../serialization/records/flask-session.js';
+import { TaggedJsonRecordCodec, type RecordCodec } from '../serialization/records/record-codec.js';
 import { parsePythonJson, TaggedJSONSerializer } from '../serialization/index.js';
 import { openStore } from '../stores/from-url.js';
 import type { Store } from '../stores/store.js';

@@ -5,7 +5,7 @@
  * inputs always give the same result. The rules, with examples, are in docs/concurrency.md.
  */
 import { isSessionData, setOwn } from '../serialization/value-kinds.js';
-import { MAX_DEPTH } from '../serialization/depth.js';
+import { MAX_DEPTH } from '../serialization/errors.js';
 import { diffLists, type ListEdit } from './list-diff.js';
 import { sameValue } from './same-value.js';
 

@@ -18,8 +18,8 @@
  *   its HTML;
  * - any other object (a custom tagged type, a `Map`…) is the same only as itself.
  */
-import { MAX_DEPTH } from '../serialization/depth.js';
-import { PyFloat } from '../serialization/py-float.js';
+import { MAX_DEPTH } from '../serialization/errors.js';
+import { PyFloat } from '../serialization/python-float.js';
 import { isPlainObject } from '../serialization/value-kinds.js';
 import { Markup, UUID } from '../serialization/values.js';
 

@@ -12,7 +12,7 @@ import { session as koaSession } from '../../src/adapters/koa.js';
 import { withSession } from '../../src/adapters/node.js';
 import { ConfigError, CookieSessionInterface, ServerSessionInterface, Signer } from '../../src/index.js';
 import { resolveSecrets } from '../../src/secrets.js';
-import { MemoryStore } from '../../src/stores/memory.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
 
 /** The ConfigError `fn` throws. */
 function configError(fn: () => unknown): ConfigError {
@@ -94,7 +94,7 @@ describe('interface options by unit', () => {
 
   it('refuses unknown options, naming the class', () => {
     expect(configError(() => new CookieSessionInterface({ secret: 'k', maxCookieSise: 1 } as never)).message).toBe(
-      'option maxCookieSise is invalid: unknown option of CookieSessionInterface (check the spelling; see the README for the list)',
+      'option maxCookieSise is invalid: unknown option of CookieSessionInterface; did you mean maxCookieSize?',
     );
     expect(configError(() => new ServerSessionInterface({ store, touchIntervall: 1 } as never)).message).toMatch(
       /^option touchIntervall is invalid: unknown option of ServerSessionInterface/,
@@ -114,7 +114,7 @@ describe('adapter options', () => {
   ])('%s refuses unknown options', (owner, make, option) => {
     const error = configError(make);
     expect(error.option).toBe(option);
-    expect(error.message).toBe(`option ${option} is invalid: unknown option of ${owner} (check the spelling; see the README for the list)`);
+    expect(error.message.startsWith(`option ${option} is invalid: unknown option of ${owner}`)).toBe(true);
   });
 
   it('checks the cookie jar options and the callbacks', () => {

@@ -172,6 +172,6 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
 
 /** The store used when none is given: the embedded SQLite store under the working directory. */
 export async function openDefaultStore(): Promise<Store> {
-  const { SqliteStore, defaultSqlitePath } = await import('../../stores/sqlite.js');
+  const { SqliteStore, defaultSqlitePath } = await import('../../stores/sqlite/index.js');
   return new SqliteStore({ path: defaultSqlitePath() });
 }

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { MAX_DIFF_CELLS } from '../../../src/merge/list-diff.js';
 import { merge3, mergeSessionData, type MergeConflict, type MergeOptions } from '../../../src/merge/merge3.js';
-import { MAX_DEPTH } from '../../../src/serialization/depth.js';
+import { MAX_DEPTH } from '../../../src/serialization/errors.js';
 import { setOwn } from '../../../src/serialization/value-kinds.js';
 import { Markup, Tuple, UUID } from '../../../src/serialization/values.js';
 import { expectNoPollution } from '../serialization/pollution.js';

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { sameValue, valueHash } from '../../../src/merge/same-value.js';
-import { MAX_DEPTH } from '../../../src/serialization/depth.js';
+import { MAX_DEPTH } from '../../../src/serialization/errors.js';
 import { Markup, Tuple, UUID } from '../../../src/serialization/values.js';
 import { Random } from './random.js';
 
