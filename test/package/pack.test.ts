@@ -3,7 +3,7 @@
  * for every target package.json points to, nothing from the sources or the tests, no empty or
  * dangling source maps, and a size within a stated bound.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnce, ROOT, run } from '../interop/helpers/cli.js';
@@ -117,7 +117,7 @@ describe('npm pack', () => {
   });
 
   it('exports every store module as sessionkit/stores/<name>, in ESM, CommonJS and both declaration flavours', () => {
-    const storeSources = readdirTopLevelTs(join(ROOT, 'src', 'stores'));
+    const storeSources = storeEntryPoints(join(ROOT, 'src', 'stores'));
     expect(storeSources.length).toBeGreaterThan(5);
     for (const name of storeSources) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(paths, `${name}.${ext}`).toContain(`dist/stores/${name}.${ext}`);
@@ -198,8 +198,10 @@ describe('package.json and the files a registry page shows', () => {
   });
 });
 
-function readdirTopLevelTs(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-    .map((file) => file.slice(0, -'.ts'.length));
+/** The public store modules: each top-level module, and each folder with an index.ts (tsup.config.ts). */
+function storeEntryPoints(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const modules = entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')).map((e) => e.name.slice(0, -'.ts'.length));
+  const folders = entries.filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'index.ts'))).map((e) => e.name);
+  return [...modules, ...folders];
 }
