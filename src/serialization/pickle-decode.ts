@@ -109,8 +109,6 @@ class GlobalRef {
   ) {}
 }
 
-type Node = ListNode | TupleNode | DictNode | PendingUuid;
-
 const TWO_POW_32 = 2 ** 32;
 const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -126,6 +124,8 @@ class Unpickler {
   private readonly stack: unknown[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, unknown>();
+  /** Where REDUCE / NEWOBJ built each object, for error messages. */
+  private readonly origins = new WeakMap<object, number>();
   private pushes = 0;
 
   constructor(
@@ -322,7 +322,9 @@ class Unpickler {
     if (!(callable instanceof GlobalRef)) this.rejected(`${via} of a ${pythonType(callable)}, which is not an allow-listed class`);
     if (!(args instanceof TupleNode)) this.malformed(`${via} arguments that are not a tuple`);
     try {
-      this.push(constructGlobal(callable.global, args.items, via));
+      const built = constructGlobal(callable.global, args.items, via);
+      if (typeof built === 'object' && built !== null) this.origins.set(built, this.at);
+      this.push(built);
     } catch (error) {
       if (error instanceof ArgumentRefusal) this.rejected(`${callable.global}${via === 'NEWOBJ' ? '.__new__' : ''}(…): ${error.reason}`);
       throw error;
@@ -567,7 +569,7 @@ class Unpickler {
 
   /** Turns the result of `run()` into JavaScript values. */
   finish(root: unknown): unknown {
-    return new Materializer(this.options, this.at).value(root, 0, this.at);
+    return new Materializer(this.options, this.data, this.origins).value(root, this.at);
   }
 }
 
@@ -577,103 +579,128 @@ interface Weight {
   payload: number;
 }
 
-/** The walk from nodes to JavaScript values: shared nodes become shared values, cycles are refused. */
+interface Built {
+  value: unknown;
+  weight: Weight;
+}
+
+/** A container being turned into its value: its children in order (a dict's keys and values alternate). */
+interface Frame {
+  node: ListNode | TupleNode | DictNode;
+  children: unknown[];
+  next: number;
+  values: unknown[];
+  weight: Weight;
+}
+
+/**
+ * The walk from nodes to JavaScript values: shared nodes become shared values, cycles are refused,
+ * and each shared reference counts against the limits. Iterative, so hostile nesting never
+ * reaches the engine's call-stack limit.
+ */
 class Materializer {
-  private readonly done = new Map<object, { value: unknown; weight: Weight }>();
+  private readonly done = new Map<object, Built>();
   private readonly open = new Set<object>();
   private readonly maxPayload: number;
 
   constructor(
     private readonly options: ResolvedLoadOptions,
-    private readonly stopOffset: number,
+    private readonly data: Buffer,
+    private readonly origins: WeakMap<object, number>,
   ) {
     this.maxPayload = options.maxBytes * EXPANSION_FACTOR;
   }
 
-  private weigh(weight: Weight, at: number): Weight {
-    if (weight.values > this.options.maxValues) throw new PickleLimitError('maxValues', this.options.maxValues, at, 'too many values once shared references are counted');
-    if (weight.payload > this.maxPayload) {
-      throw new PickleLimitError('maxBytes', this.options.maxBytes, at, `str and bytes add up to more than ${EXPANSION_FACTOR} times maxBytes once shared references are counted`);
-    }
-    return weight;
-  }
-
-  private leaf(value: unknown): { value: unknown; weight: Weight } | undefined {
-    if (value === null || typeof value !== 'object') {
-      return { value, weight: { values: 1, payload: typeof value === 'string' ? value.length : 0 } };
-    }
-    if (value instanceof Uint8Array) return { value, weight: { values: 1, payload: value.length } };
-    if (value instanceof Markup) return { value, weight: { values: 1, payload: value.html.length } };
-    if (value instanceof PyFloat || value instanceof PyDateTime || value instanceof PyDate || value instanceof UUID) {
-      return { value, weight: { values: 1, payload: 0 } };
-    }
-    return undefined;
-  }
-
+  /** Refuses the value built by the opcode at `at`. */
   private refuse(at: number, reason: string): never {
-    throw new PickleRejectedError('STOP', at, reason);
+    throw new PickleRejectedError(opcodeName(this.data[at] as number) ?? 'unknown', at, reason);
   }
 
-  /** The value of `node` and what it weighs; `at` locates errors. */
-  value(node: unknown, depth: number, at: number): unknown {
-    return this.visit(node, depth, at).value;
-  }
-
-  private visit(node: unknown, depth: number, at: number): { value: unknown; weight: Weight } {
-    const leaf = this.leaf(node);
-    if (leaf !== undefined) return leaf;
-    const object = node as object;
-    const seen = this.done.get(object);
-    if (seen !== undefined) return seen;
+  /** A value needing no walk (a leaf, or a container already built), or `undefined` for a container to walk. */
+  private immediate(node: unknown, at: number): Built | undefined {
+    if (node === null || typeof node !== 'object') {
+      return { value: node, weight: { values: 1, payload: typeof node === 'string' ? node.length : 0 } };
+    }
+    if (node instanceof Uint8Array) return { value: node, weight: { values: 1, payload: node.length } };
+    if (node instanceof Markup) return { value: node, weight: { values: 1, payload: node.html.length } };
+    if (node instanceof PyFloat || node instanceof PyDateTime || node instanceof PyDate || node instanceof UUID) {
+      return { value: node, weight: { values: 1, payload: 0 } };
+    }
+    const built = this.done.get(node);
+    if (built !== undefined) return built;
     if (node instanceof GlobalRef) this.refuse(node.offset, `the class ${node.global} itself as a value`);
-    if (node instanceof PyTimezone) this.refuse(at, 'a datetime.timezone outside a datetime');
-    if (node instanceof PyTimedelta) this.refuse(at, 'a datetime.timedelta outside a datetime.timezone');
+    const origin = this.origins.get(node) ?? at;
+    if (node instanceof PyTimezone) this.refuse(origin, 'a datetime.timezone outside a datetime');
+    if (node instanceof PyTimedelta) this.refuse(origin, 'a datetime.timedelta outside a datetime.timezone');
     if (node instanceof PendingUuid) {
-      if (node.value === undefined) this.refuse(at, 'a uuid.UUID without its state');
+      if (node.value === undefined) this.refuse(origin, 'a uuid.UUID without its state');
       return { value: node.value, weight: { values: 1, payload: 0 } };
     }
-    if (this.open.has(object)) this.refuse(at, 'a container that contains itself (sessions cannot hold cycles)');
-    if (depth >= this.options.maxDepth) throw new PickleLimitError('maxDepth', this.options.maxDepth, at, 'containers nested too deeply');
-    this.open.add(object);
-    const result = this.container(node as Node, depth + 1);
-    this.open.delete(object);
-    this.done.set(object, result);
-    return result;
+    if (this.open.has(node)) this.refuse(at, 'a container that contains itself (sessions cannot hold cycles)');
+    if (node instanceof ListNode || node instanceof TupleNode || node instanceof DictNode) return undefined;
+    return this.refuse(at, `an unexpected ${pythonType(node)}`);
   }
 
-  private container(node: Node, depth: number): { value: unknown; weight: Weight } {
-    const weight: Weight = { values: 1, payload: 0 };
-    const add = (child: unknown, at: number): unknown => {
-      const visited = this.visit(child, depth, at);
-      weight.values += visited.weight.values;
-      weight.payload += visited.weight.payload;
-      this.weigh(weight, at);
-      return visited.value;
-    };
-    if (node instanceof ListNode || node instanceof TupleNode) {
-      const out = node instanceof TupleNode ? new Tuple<unknown>() : ([] as unknown[]);
-      for (const item of node.items) out.push(add(item, node.offset));
-      return { value: out, weight };
+  private frame(node: ListNode | TupleNode | DictNode, depth: number): Frame {
+    if (depth >= this.options.maxDepth) throw new PickleLimitError('maxDepth', this.options.maxDepth, node.offset, 'containers nested too deeply');
+    this.open.add(node);
+    const children = node instanceof DictNode ? Array.from(node.entries).flat() : node.items;
+    return { node, children, next: 0, values: [], weight: { values: 1, payload: 0 } };
+  }
+
+  private accept(frame: Frame, child: Built): void {
+    frame.values.push(child.value);
+    frame.weight.values += child.weight.values;
+    frame.weight.payload += child.weight.payload;
+    const at = frame.node.offset;
+    if (frame.weight.values > this.options.maxValues) {
+      throw new PickleLimitError('maxValues', this.options.maxValues, at, 'too many values once shared references are counted');
     }
-    if (node instanceof DictNode) {
-      let stringKeys = true;
-      for (const key of node.entries.keys()) if (typeof key !== 'string') stringKeys = false;
-      if (stringKeys) {
-        const out: Record<string, unknown> = {};
-        for (const [key, item] of node.entries) {
-          add(key, node.offset);
-          setOwn(out, key as string, add(item, node.offset));
-        }
-        return { value: out, weight };
-      }
-      const out = new Map<DictKey, unknown>();
-      for (const [key, item] of node.entries) {
-        add(key, node.offset);
-        out.set(key, add(item, node.offset));
-      }
-      return { value: out, weight };
+    if (frame.weight.payload > this.maxPayload) {
+      throw new PickleLimitError('maxBytes', this.options.maxBytes, at, `str and bytes add up to more than ${EXPANSION_FACTOR} times maxBytes once shared references are counted`);
     }
-    return this.refuse(this.stopOffset, `an unexpected ${pythonType(node)}`);
+  }
+
+  private build(frame: Frame): Built {
+    const { node, values } = frame;
+    let value: unknown;
+    if (node instanceof TupleNode) value = Tuple.from(values);
+    else if (node instanceof ListNode) value = values;
+    else if (values.every((v, i) => i % 2 === 1 || typeof v === 'string')) {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < values.length; i += 2) setOwn(out, values[i] as string, values[i + 1]);
+      value = out;
+    } else {
+      const out = new Map<unknown, unknown>();
+      for (let i = 0; i < values.length; i += 2) out.set(values[i], values[i + 1]);
+      value = out;
+    }
+    const built = { value, weight: frame.weight };
+    this.open.delete(node);
+    this.done.set(node, built);
+    return built;
+  }
+
+  /** The JavaScript value of the root node; `at` locates errors about the root itself. */
+  value(root: unknown, at: number): unknown {
+    const first = this.immediate(root, at);
+    if (first !== undefined) return first.value;
+    const stack: Frame[] = [this.frame(root as ListNode | TupleNode | DictNode, 0)];
+    for (;;) {
+      const top = stack[stack.length - 1] as Frame;
+      if (top.next < top.children.length) {
+        const child = top.children[top.next++];
+        const built = this.immediate(child, top.node.offset);
+        if (built !== undefined) this.accept(top, built);
+        else stack.push(this.frame(child as ListNode | TupleNode | DictNode, stack.length));
+        continue;
+      }
+      const built = this.build(top);
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) return built.value;
+      this.accept(parent, built);
+    }
   }
 }
 

@@ -274,6 +274,10 @@ describe('loadsRestricted: refusals', () => {
       ['surrogate pair', asm(P5, Op.SHORT_BINUNICODE, 6, [0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80], Op.STOP), /surrogate pair/],
     ];
     for (const [name, pickle, message] of cases) expect(rejection(pickle).message, name).toMatch(message);
+    // the error points at the opcode that built the refused value
+    const timezone = rejection(cases[2]?.[1] as Buffer);
+    expect(timezone.opcode).toBe('REDUCE');
+    expect((cases[2]?.[1] as Buffer)[timezone.offset]).toBe(Op.REDUCE);
   });
 
   it('reads a lone surrogate (Python writes it with surrogatepass)', () => {
@@ -294,9 +298,17 @@ describe('loadsRestricted: refusals', () => {
     })();
     expect(error).toBeInstanceOf(PickleLimitError);
     expect((error as PickleLimitError).limit).toBe('maxDepth');
-    // exactly at the limit is fine
-    const deep = MAX_PICKLE_DEPTH - 1;
+    // at the limit is fine, and a raised limit never meets the engine's call-stack limit
+    const deep = MAX_PICKLE_DEPTH;
     expect(decodesOrRefuses(asm(P5, Buffer.alloc(deep, Op.EMPTY_LIST), Buffer.alloc(deep - 1, Op.APPEND), Op.STOP))).toBe('value');
+    expect(decodesOrRefuses(asm(P5, Buffer.alloc(deep + 1, Op.EMPTY_LIST), Buffer.alloc(deep, Op.APPEND), Op.STOP))).toBe('refused');
+    let value = loadsRestricted(nested, { maxDepth: n });
+    let levels = 0;
+    while (Array.isArray(value) && value.length > 0) {
+      value = value[0];
+      levels++;
+    }
+    expect(levels).toBe(n - 1);
   });
 
   it('stops memo bombs (shared references counted once per use) at maxValues / maxBytes', () => {
