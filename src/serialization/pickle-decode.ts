@@ -123,7 +123,9 @@ class Unpickler {
   private at = 0;
   private readonly stack: unknown[] = [];
   private readonly marks: number[] = [];
-  private readonly memo = new Map<number, unknown>();
+  /** CPython's memo: indices to values (never `undefined`); `memoCount` entries are filled. */
+  private readonly memo: unknown[] = [];
+  private memoCount = 0;
   /** Where REDUCE / NEWOBJ built each object, for error messages. */
   private readonly origins = new WeakMap<object, number>();
   private pushes = 0;
@@ -200,7 +202,19 @@ class Unpickler {
 
   private text(n: number): string {
     this.need(n);
-    const decoded = decodeUtf8SurrogatePass(this.data.subarray(this.pos, this.pos + n));
+    const { data, pos } = this;
+    let ascii = true;
+    for (let i = pos; i < pos + n; i++) {
+      if ((data[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      this.pos += n;
+      return data.toString('latin1', pos, pos + n);
+    }
+    const decoded = decodeUtf8SurrogatePass(data.subarray(pos, pos + n));
     this.pos += n;
     if ('text' in decoded) return decoded.text;
     if (decoded.error === 'invalid') this.malformed('a str that is not UTF-8');
@@ -261,12 +275,14 @@ class Unpickler {
     const value = this.top();
     // CPython's memo is an array as long as the largest index, and Python writes indices in order
     if (index >= this.options.maxMemoEntries) this.overLimit('maxMemoEntries', `memo index ${index}`);
-    this.memo.set(index, value);
+    if (this.memo[index] === undefined) this.memoCount++;
+    this.memo[index] = value;
   }
 
   private memoGet(index: number): void {
-    if (!this.memo.has(index)) this.malformed(`memo value not found at index ${index}`);
-    this.push(this.memo.get(index));
+    const value = this.memo[index];
+    if (value === undefined) this.malformed(`memo value not found at index ${index}`);
+    this.push(value);
   }
 
   // ---- values -----------------------------------------------------------------------------------
@@ -499,7 +515,7 @@ class Unpickler {
           break;
 
         case Op.MEMOIZE:
-          this.memoPut(this.memo.size);
+          this.memoPut(this.memoCount);
           break;
         case Op.BINPUT:
           this.memoPut(this.u8());
@@ -644,7 +660,8 @@ class Materializer {
   private frame(node: ListNode | TupleNode | DictNode, depth: number): Frame {
     if (depth >= this.options.maxDepth) throw new PickleLimitError('maxDepth', this.options.maxDepth, node.offset, 'containers nested too deeply');
     this.open.add(node);
-    const children = node instanceof DictNode ? Array.from(node.entries).flat() : node.items;
+    const children: unknown[] = node instanceof DictNode ? [] : node.items;
+    if (node instanceof DictNode) for (const [key, value] of node.entries) children.push(key, value);
     return { node, children, next: 0, values: [], weight: { values: 1, payload: 0 } };
   }
 

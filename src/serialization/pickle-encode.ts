@@ -25,7 +25,8 @@ import { encodeUtf8SurrogatePass } from './utf8-surrogatepass.js';
 import { describeType, hasHtml, isPlainObject } from './value-kinds.js';
 import { Tuple, UUID } from './values.js';
 
-const INITIAL_CAPACITY = 4096;
+/** Most session pickles are well under 1 KiB; the buffer doubles as needed. */
+const INITIAL_CAPACITY = 1024;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN_BIG = BigInt(INT32_MIN);
@@ -81,22 +82,48 @@ class FramedWriter {
     this.buf[this.len++] = b;
   }
 
+  /** An opcode and a one-byte argument. */
+  byte2(a: number, b: number): void {
+    this.openFrameIfNeeded(2);
+    this.buf[this.len++] = a;
+    this.buf[this.len++] = b;
+  }
+
+  /** A SHORT_BINUNICODE of ASCII text (the common case: dict keys), written without a copy. */
+  shortAscii(op: number, text: string): void {
+    const n = text.length;
+    this.openFrameIfNeeded(2 + n);
+    const { buf } = this;
+    let at = this.len;
+    buf[at++] = op;
+    buf[at++] = n;
+    for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+    this.len = at;
+  }
+
   bytes(data: Uint8Array): void {
     this.openFrameIfNeeded(data.length);
     this.buf.set(data, this.len);
     this.len += data.length;
   }
 
+  /** BINFLOAT: the double in big-endian order. */
+  binfloat(x: number): void {
+    this.openFrameIfNeeded(9);
+    this.buf[this.len++] = Op.BINFLOAT;
+    FLOAT_SCRATCH.setFloat64(0, x, false);
+    for (let i = 0; i < 8; i++) this.buf[this.len++] = FLOAT_SCRATCH.getUint8(i);
+  }
+
   /** An opcode with a little-endian unsigned argument of `size` bytes (1, 2, 4 or 8). */
   opWithUint(op: number, value: number, size: 1 | 2 | 4 | 8): void {
-    const header = new Uint8Array(1 + size);
-    header[0] = op;
+    this.openFrameIfNeeded(1 + size);
+    this.buf[this.len++] = op;
     let rest = value;
-    for (let i = 1; i <= size; i++) {
-      header[i] = rest % 256;
+    for (let i = 0; i < size; i++) {
+      this.buf[this.len++] = rest % 256;
       rest = Math.floor(rest / 256);
     }
-    this.bytes(header);
   }
 
   /**
@@ -160,11 +187,11 @@ function longBytes(n: bigint): Uint8Array {
   return out.subarray(0, nbytes);
 }
 
-function floatBytes(x: number): Uint8Array {
-  const out = new Uint8Array(9);
-  out[0] = Op.BINFLOAT;
-  new DataView(out.buffer).setFloat64(1, x, false);
-  return out;
+const FLOAT_SCRATCH = new DataView(new ArrayBuffer(8));
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** One `pickle.dumps` call's state: output, memo, and the objects being written (to refuse cycles). */
@@ -199,7 +226,7 @@ class Pickler {
   }
 
   private memoGet(index: number): void {
-    if (index <= UINT8_MAX) this.out.bytes(Uint8Array.of(Op.BINGET, index));
+    if (index <= UINT8_MAX) this.out.byte2(Op.BINGET, index);
     else this.out.opWithUint(Op.LONG_BINGET, index, 4);
   }
 
@@ -216,7 +243,7 @@ class Pickler {
   private saveInt(value: number | bigint): void {
     const n = typeof value === 'bigint' && value >= INT32_MIN_BIG && value <= INT32_MAX_BIG ? Number(value) : value;
     if (typeof n === 'number' && n >= INT32_MIN && n <= INT32_MAX) {
-      if (n >= 0 && n <= UINT8_MAX) this.out.bytes(Uint8Array.of(Op.BININT1, n));
+      if (n >= 0 && n <= UINT8_MAX) this.out.byte2(Op.BININT1, n);
       else if (n >= 0 && n <= UINT16_MAX) this.out.opWithUint(Op.BININT2, n, 2);
       else this.out.opWithUint(Op.BININT, n >>> 0, 4);
       return;
@@ -231,11 +258,15 @@ class Pickler {
 
   private saveNumber(n: number): void {
     if (Number.isInteger(n) && !Object.is(n, -0)) this.saveInt(Number.isSafeInteger(n) ? n : BigInt(n));
-    else this.out.bytes(floatBytes(n));
+    else this.out.binfloat(n);
   }
 
   /** Writes a str payload with the smallest opcode and MEMOIZEs it; returns its memo index. */
   private writeString(text: string): number {
+    if (text.length <= UINT8_MAX && isAscii(text)) {
+      this.out.shortAscii(Op.SHORT_BINUNICODE, text);
+      return this.memoPut();
+    }
     const encoded = encodeUtf8SurrogatePass(text);
     const size = encoded.length;
     let header: Uint8Array;
@@ -518,7 +549,7 @@ class Pickler {
     }
     if (value instanceof PyFloat) {
       if (typeof value.value !== 'number') throw new EncodeRefusal('PyFloat', 'its value is not a number');
-      this.out.bytes(floatBytes(value.value));
+      this.out.binfloat(value.value);
       return;
     }
     if (value instanceof Uint8Array) return this.saveBytes(value);

@@ -18,7 +18,7 @@ import {
   isCachelibManagementFile,
   readCachelibExpiry,
 } from '../../../src/serialization/cachelib-file.js';
-import { dumpsPickle, PickleRejectedError } from '../../../src/serialization/pickle.js';
+import { dumpsPickle, PickleDecodeError, PickleRejectedError } from '../../../src/serialization/pickle.js';
 import { Tuple } from '../../../src/serialization/values.js';
 
 describe('cachelib session files', () => {
@@ -48,6 +48,13 @@ describe('cachelib session files', () => {
     expect(() => decodeCachelibFile(intKeys)).toThrow(/non-str keys/);
     const evil = Buffer.concat([Buffer.alloc(4), Buffer.from('80058c026f73948c0673797374656d9493942e', 'hex')]);
     expect(() => decodeCachelibFile(evil)).toThrow(PickleRejectedError);
+  });
+
+  it('refuses every truncation of a file with a typed error', () => {
+    const file = Buffer.from(encodeCachelibFile({ user: 'Zoë', n: [1, 2, 3], b: Buffer.from('xyz') }, 1798837705));
+    for (let end = 0; end < file.length; end++) {
+      expect(() => decodeCachelibFile(file.subarray(0, end)), `cut at ${end}`).toThrow(end < 4 ? CachelibFileError : PickleDecodeError);
+    }
   });
 
   it("follows cachelib's expiry rules: int(now) + int(lifetime), 0 = never, live while expiry >= now", () => {
