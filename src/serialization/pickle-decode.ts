@@ -30,7 +30,7 @@ import { Markup, Tuple, UUID } from './values.js';
 export const MAX_PICKLE_BYTES = 16 * 1024 * 1024;
 /** Deepest nesting read by default: the limit the JSON side uses; CPython cannot even write lists nested past ~490. */
 export const MAX_PICKLE_DEPTH = MAX_DEPTH;
-/** Most memo entries read by default: one per str, bytes, container or object in a CPython pickle. */
+/** Memo indices read by default are below this: CPython writes one entry per str, bytes, container or object, in order. */
 export const MAX_MEMO_ENTRIES = 1_000_000;
 /** Most values read by default, counting every shared reference separately (so a memo bomb stops here). */
 export const MAX_PICKLE_VALUES = 1_000_000;
@@ -51,7 +51,7 @@ export interface PickleLoadOptions {
   maxBytes?: number;
   /** Deepest nesting of containers (and MARKs) accepted. Default {@link MAX_PICKLE_DEPTH}. */
   maxDepth?: number;
-  /** Most memo entries accepted. Default {@link MAX_MEMO_ENTRIES}. */
+  /** Memo indices accepted are below this (CPython's memo is an array that long). Default {@link MAX_MEMO_ENTRIES}. */
   maxMemoEntries?: number;
   /** Most values accepted, counting each shared reference. Default {@link MAX_PICKLE_VALUES}. */
   maxValues?: number;
