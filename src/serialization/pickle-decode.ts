@@ -8,7 +8,7 @@
  * into JavaScript values, refusing cycles and counting every shared reference against the limits.
  */
 import { Buffer } from 'node:buffer';
-import { MAX_DEPTH } from './depth.js';
+import { MAX_DEPTH } from './errors.js';
 import { MalformedPickleError, PickleLimitError, PickleRejectedError, quoteUntrusted } from './pickle-errors.js';
 import {
   applyUuidState,
@@ -20,7 +20,7 @@ import {
   type AllowedGlobal,
 } from './pickle-globals.js';
 import { HIGHEST_PROTOCOL, Op, opcodeName } from './pickle-ops.js';
-import { PyFloat } from './py-float.js';
+import { PyFloat } from './python-float.js';
 import { PyDate, PyDateTime, PyTimezone } from './python-datetime.js';
 import { decodeUtf8SurrogatePass } from './utf8-surrogatepass.js';
 import { setOwn } from './value-kinds.js';

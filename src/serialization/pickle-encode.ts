@@ -14,11 +14,11 @@
  * reduced objects, Markup's string copy) is written afresh.
  */
 import { Buffer } from 'node:buffer';
-import { MAX_DEPTH, NestingTooDeepError } from './depth.js';
+import { MAX_DEPTH, NestingTooDeepError } from './errors.js';
 import { UnpicklableValueError } from './pickle-errors.js';
 import { ALLOWED_GLOBALS, dateState, datetimeState, timedeltaState, uuidInt, type AllowedGlobal } from './pickle-globals.js';
 import { BATCH_SIZE, FRAME_HEADER_SIZE, FRAME_SIZE_MIN, FRAME_SIZE_TARGET, HIGHEST_PROTOCOL, Op } from './pickle-ops.js';
-import { PyFloat } from './py-float.js';
+import { PyFloat } from './python-float.js';
 import { keySegment } from './python-json-writer.js';
 import { PyDate, PyDateTime, PyTimezone } from './python-datetime.js';
 import { encodeUtf8SurrogatePass } from './utf8-surrogatepass.js';

@@ -35,7 +35,7 @@ export {
 export { MalformedPickleError, PickleDecodeError, PickleLimitError, PickleRejectedError, UnpicklableValueError } from './pickle-errors.js';
 export { ALLOWED_GLOBALS, type AllowedGlobal } from './pickle-globals.js';
 export { PyDate, PyDateTime, PyTimezone, type PyDateTimeFields } from './python-datetime.js';
-export { PyFloat } from './py-float.js';
+export { PyFloat } from './python-float.js';
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['maxBytes', 'maxDepth', 'maxMemoEntries', 'maxValues', 'integralFloats']);
 

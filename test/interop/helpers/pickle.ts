@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Markup, Tuple, UUID } from '../../../src/serialization/values.js';
-import { pyFloatRepr } from '../../../src/serialization/float-repr.js';
+import { pyFloatRepr } from '../../../src/serialization/python-float.js';
 import { PyDate, PyDateTime, PyFloat, PyTimezone } from '../../../src/serialization/pickle.js';
 import { hasHtml, isPlainObject, setOwn } from '../../../src/serialization/value-kinds.js';
 import { PYTHON } from './flask.js';

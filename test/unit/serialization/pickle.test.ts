@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SessionKitError } from '../../../src/errors.js';
-import { NestingTooDeepError } from '../../../src/serialization/depth.js';
+import { NestingTooDeepError } from '../../../src/serialization/errors.js';
 import {
   dumpsFlaskSession,
   dumpsPickle,
