@@ -145,6 +145,14 @@ export function sessionReadBack(vector: ForwardVector): Record<string, unknown> 
   return fromTyped(typed) as Record<string, unknown>;
 }
 
+/** The specs the end-to-end tests read through `ServerSessionInterface`: text (unsigned id) and bytes (signed id). */
+const INTERFACE_SPECS = ['01-str-nonascii', '04-bytes'];
+
+/** The vectors the end-to-end tests read through `ServerSessionInterface`, both formats, as `it.each` rows. */
+export function interfaceVectors(file: VectorFile): (readonly [string, ForwardVector])[] {
+  return file.vectors.filter((vector) => INTERFACE_SPECS.includes(vector.spec_id)).map((vector) => [vector.id, vector] as const);
+}
+
 /** What a request left in the store, with the data carried over from the last request that wrote it. */
 export interface StoredState {
   /** The request that produced it. */
