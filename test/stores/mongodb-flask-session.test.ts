@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BSON, MongoClient, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
+import { ConfigError, StoreError } from '../../src/errors.js';
 import { ServerSessionInterface } from '../../src/index.js';
 import { MongoStore } from '../../src/stores/mongodb/index.js';
 import { describeStoreConformance } from './conformance.js';
@@ -103,6 +103,11 @@ describeStoreConformance(
 );
 
 describe('MongoStore, Flask-Session layout', () => {
+  it('takes sessionkit or flask-session as layout, and refuses anything else with ConfigError', () => {
+    expect(() => new MongoStore({ client: shared, layout: 'flask' as never })).toThrow(ConfigError);
+    expect(() => new MongoStore({ client: shared, layout: 'Flask-Session' as never })).toThrow(/option layout is invalid/);
+  });
+
   it("uses Flask-Session's default database and collection", async () => {
     const store = new MongoStore({ client: shared, layout: 'flask-session', createIndex: false });
     const key = `session:defaults-${randomUUID()}`;

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
 import { ServerSessionInterface } from '../../src/index.js';
 import { SqlStore, type SqlDialectName, type SqlStoreOptions } from '../../src/stores/sql/index.js';
 import { describeStoreConformance, type ConformanceOptions } from './conformance.js';
@@ -402,5 +403,13 @@ describe('SqlStore (mysql), Flask-Session layout, keys that differ only in case'
       await raw.run(`drop table if exists ${name}`);
       await raw.close();
     }
+  });
+});
+
+describe('SqlStore layout option', () => {
+  it('takes sessionkit or flask-session, and refuses anything else with ConfigError', () => {
+    expect(() => new SqlStore({ dialect: 'sqlite', filename: sqliteFile, layout: 'flask' as never })).toThrow(ConfigError);
+    expect(() => new SqlStore({ dialect: 'postgres', layout: 'Flask-Session' as never })).toThrow(/option layout is invalid/);
+    expect(new SqlStore({ dialect: 'mysql', layout: 'sessionkit' }).name).toBe('sql (mysql)');
   });
 });
