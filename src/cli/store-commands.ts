@@ -23,8 +23,9 @@ export const STORE_USAGE = `Usage: sessionkit store <list|get|set|delete|purge> 
   --store URL       memory://, file:///dir, sqlite:///path.db, redis://host:port/db,
                     memcached://host:port[,host:port], mongodb://host:port, postgres://…, mysql://…
   --prefix P        key prefix (default "session:", Flask-Session's SESSION_KEY_PREFIX)
-  --flask-session   read and write sessions as Flask-Session 0.8 stores them (redis, memcached):
-                    the bare session dict; get prints it as JSON (bytes in base64, dates in
+  --flask-session   read and write sessions as Flask-Session 0.8 stores them (redis, memcached,
+                    mongodb, postgres, mysql, sqlite): the bare session dict, in Flask-Session's
+                    documents and table; get prints it as JSON (bytes in base64, dates in
                     RFC 3339, as msgspec writes JSON); set takes plain JSON
   --format F        Flask-Session's SESSION_SERIALIZATION_FORMAT: msgpack (default) or json
 

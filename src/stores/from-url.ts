@@ -27,8 +27,9 @@ export type OpenedStore = Store & { close(): Promise<void> };
 /** Options of `openStore`. */
 export interface OpenStoreOptions {
   /**
-   * Lay sessions out as Flask-Session 0.8 does (bare values), to share them with a Flask app:
-   * `'flask-session'`, for the schemes that offer it (`redis:`, `memcached:`). Default `'sessionkit'`.
+   * Lay sessions out as Flask-Session 0.8 does, to share them with a Flask app: `'flask-session'`,
+   * for the schemes that offer it (`redis:`, `memcached:`, `mongodb:`, `postgres:`, `mysql:`,
+   * `sqlite:`). The URL may say the same with `?layout=flask-session`. Default `'sessionkit'`.
    */
   layout?: StoreLayout;
 }
@@ -65,6 +66,11 @@ function scheme<const P extends ParamTypes>(entry: StoreScheme<P>): StoreScheme<
   return entry as unknown as StoreScheme<ParamTypes>;
 }
 
+/** The query parameter every URL may carry to choose the layout (`?layout=flask-session`). */
+const LAYOUT_PARAM = 'layout';
+/** The `sqlite:` parameters that only `SqliteStore` (the sessionkit layout) takes. */
+const SQLITE_STORE_PARAMS = ['sweepIntervalMs', 'busyTimeoutMs'] as const;
+
 /** Default `connectTimeoutMs` of `redis:` URLs: a slow first connection is normal at boot. */
 const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 const MEMCACHED_PREFIX = 'memcached://';
@@ -86,8 +92,9 @@ const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
   scheme({
     protocols: ['sqlite:'],
     forms: ['sqlite:///absolute/path.db', 'sqlite:relative/path.db', 'sqlite::memory:'],
-    params: { table: 'string', sweepIntervalMs: 'number', busyTimeoutMs: 'number' },
-    open: (url, params) => new SqliteStore({ path: sqlitePath(url), ...params }),
+    params: { table: 'string', sweepIntervalMs: 'number', busyTimeoutMs: 'number', timeoutMs: 'number' },
+    flaskSessionLayout: true,
+    open: (url, params, { layout }) => openSqlite(sqlitePath(url), params, layout),
   }),
   scheme({
     protocols: ['redis:', 'rediss:'],
@@ -110,19 +117,23 @@ const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
     forms: ['mongodb://… (mongodb+srv://…)'],
     params: { db: 'string', collection: 'string', timeoutMs: 'number' },
     passesOtherParams: true,
-    open: (url, params) => new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params }),
+    flaskSessionLayout: true,
+    open: (url, params, { layout }) => new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params, layout }),
   }),
   scheme({
     protocols: ['postgres:', 'postgresql:'],
     forms: ['postgres://user@host:port/db'],
     params: { table: 'string', timeoutMs: 'number' },
-    open: (url, params) => new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params }),
+    flaskSessionLayout: true,
+    open: (url, params, { layout }) => new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params, layout }),
   }),
   scheme({
     protocols: ['mysql:', 'mariadb:'],
     forms: ['mysql://user@host:port/db (MariaDB too)'],
     params: { table: 'string', timeoutMs: 'number' },
-    open: (url, params) => new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params }),
+    flaskSessionLayout: true,
+    open: (url, params, { layout }) =>
+      new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params, layout }),
   }),
 ];
 
@@ -144,22 +155,63 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
  * is not installed.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
-  const layout = layoutOption(options.layout);
+  const optionLayout = options.layout === undefined ? undefined : layoutOption(options.layout);
   const protocol = URL_SCHEME.exec(typeof url === 'string' ? url : '')?.[0].toLowerCase();
   if (protocol === undefined) throw new ConfigError('url', `expected a store URL, one of ${SUPPORTED_STORE_URLS.join(', ')}; got ${JSON.stringify(url)}`);
   const entry = STORE_SCHEMES.find((candidate) => candidate.protocols.includes(protocol));
   if (!entry) throw new ConfigError('url', `unsupported store URL scheme "${protocol}"; supported: ${SUPPORTED_STORE_URLS.join(', ')}`);
-  if (layout === 'flask-session' && !entry.flaskSessionLayout) {
-    const offering = STORE_SCHEMES.filter((candidate) => candidate.flaskSessionLayout).map((candidate) => candidate.protocols[0]!);
-    throw new ConfigError('layout', `the Flask-Session layout is available for ${listed(offering)} stores, not ${protocol}`);
-  }
   let parsed: URL;
   try {
     parsed = entry.parse ? entry.parse(url) : new URL(url);
   } catch {
     throw new ConfigError('url', `expected a ${protocol} URL like ${entry.forms.join(' or ')}; got ${JSON.stringify(url)}`);
   }
+  const layout = chosenLayout(optionLayout, takeLayoutParam(parsed));
+  if (layout === 'flask-session' && !entry.flaskSessionLayout) {
+    const offering = STORE_SCHEMES.filter((candidate) => candidate.flaskSessionLayout).map((candidate) => candidate.protocols[0]!);
+    throw new ConfigError('layout', `the Flask-Session layout is available for ${listed(offering)} stores, not ${protocol}`);
+  }
   return entry.open(parsed, readParams(parsed, entry), { layout, text: url });
+}
+
+/** Removes `?layout=` from the URL (no store sees it) and returns its value, validated. */
+function takeLayoutParam(url: URL): StoreLayout | undefined {
+  const values = url.searchParams.getAll(LAYOUT_PARAM);
+  if (values.length === 0) return undefined;
+  url.searchParams.delete(LAYOUT_PARAM);
+  if (values.length > 1) throw new ConfigError('layout', `give the query parameter "${LAYOUT_PARAM}" once, got ${values.length}`);
+  return layoutOption(values[0]);
+}
+
+/** The layout of the options or of the URL: the default when neither says; a `ConfigError` when they disagree. */
+function chosenLayout(fromOptions: StoreLayout | undefined, fromUrl: StoreLayout | undefined): StoreLayout {
+  if (fromOptions !== undefined && fromUrl !== undefined && fromOptions !== fromUrl) {
+    throw new ConfigError('layout', `the URL says layout=${fromUrl} but the options say ${fromOptions}; give one`);
+  }
+  return fromOptions ?? fromUrl ?? layoutOption(undefined);
+}
+
+/**
+ * A `sqlite:` URL: `SqliteStore`, sessionkit's embedded store, in the sessionkit layout; with
+ * the Flask-Session layout, `SqlStore` on SQLite, which has that layout (Flask-Session's
+ * SQLAlchemy table). Each takes only its own parameters.
+ */
+function openSqlite(path: string, params: Params<ParamTypes>, layout: StoreLayout): OpenedStore {
+  const { timeoutMs, ...rest } = params;
+  if (layout === 'flask-session') {
+    const sqliteStoreOnly = SQLITE_STORE_PARAMS.filter((name) => rest[name] !== undefined);
+    if (sqliteStoreOnly.length > 0) {
+      throw new ConfigError(
+        'url',
+        `with layout=flask-session, sqlite: URLs open SqlStore (dialect sqlite), which takes table and timeoutMs, not ${sqliteStoreOnly.join(', ')}`,
+      );
+    }
+    return new SqlStore({ dialect: 'sqlite', filename: path, table: rest.table as string | undefined, timeoutMs: timeoutMs as number | undefined, layout });
+  }
+  if (timeoutMs !== undefined) {
+    throw new ConfigError('url', 'timeoutMs applies to sqlite: URLs with layout=flask-session; SqliteStore takes busyTimeoutMs');
+  }
+  return new SqliteStore({ path, ...rest });
 }
 
 /** Reads the query parameters `entry` declares, by their types; refuses the others unless it passes them on. */

@@ -11,6 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
 import type { Store } from '../../src/stores/store.js';
 
 /** What `makeStore` returns: a store, and how to release it (and its data) after the test. */
@@ -39,6 +40,8 @@ const EXPIRY_LIMIT_MS = 15_000;
 const RACING_CREATES = 30;
 /** Store instances in the race test, when instances share a backend. */
 const RACING_INSTANCES = 3;
+/** Size of the large value, for backends without a limit of their own. */
+const LARGE_VALUE_BYTES = 100 * 1024;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -73,6 +76,12 @@ export interface ConformanceOptions {
    * the interface extends it rather than trusting a guess. Default `true`: exact expiries.
    */
   reportsExpiry?: boolean;
+  /**
+   * The largest value the backend holds, for a layout with a size limit of its own (Flask-Session's
+   * 64 KiB `BLOB` on MySQL): the large-value test then writes this many bytes, and checks that
+   * one byte more fails with `StoreError` and changes nothing. Default: no limit (100 KiB values).
+   */
+  maxValueBytes?: number;
 }
 
 /** Registers the contract tests for one store under `describe(name)`. */
@@ -309,12 +318,18 @@ export function describeStoreConformance(
       expect(loaded!.value).toBeInstanceOf(Uint8Array);
       expect(Array.from(loaded!.value)).toEqual(Array.from(allBytes));
 
-      const large = new Uint8Array(randomBytes(100 * 1024));
+      const large = new Uint8Array(randomBytes(Math.min(LARGE_VALUE_BYTES, options.maxValueBytes ?? LARGE_VALUE_BYTES)));
       const result = await store.update(k, large, v1, HOUR);
       expect(result.ok).toBe(true);
       const reloaded = await store.load(k);
       expect(reloaded!.value.byteLength).toBe(large.byteLength);
       expect(Buffer.compare(Buffer.from(reloaded!.value), Buffer.from(large))).toBe(0);
+      if (options.maxValueBytes !== undefined) {
+        const tooLarge = new Uint8Array(options.maxValueBytes + 1);
+        await expect(store.update(k, tooLarge, reloaded!.version, HOUR)).rejects.toBeInstanceOf(StoreError);
+        await expect(store.create(key('too-large'), tooLarge, HOUR)).rejects.toBeInstanceOf(StoreError);
+        expect(Buffer.compare(Buffer.from((await store.load(k))!.value), Buffer.from(large))).toBe(0);
+      }
 
       const empty = key('empty');
       await store.create(empty, new Uint8Array(0), HOUR);

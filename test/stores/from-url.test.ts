@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,8 +11,13 @@ import { MemcachedStore } from '../../src/stores/memcached/index.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { MongoStore } from '../../src/stores/mongodb/index.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
+import Database from 'better-sqlite3';
+import { MongoClient } from 'mongodb';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { SqlStore } from '../../src/stores/sql/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { startMongo } from './support/mongo.js';
 import { freePort } from './support/redis-server.js';
 
 const HOUR = 3_600_000;
@@ -122,12 +127,117 @@ describe('openStore', () => {
       expect((unknown as Error).message).toContain(scheme);
       expect(SUPPORTED_STORE_URLS.some((form) => form.startsWith(scheme))).toBe(true);
     }
-    await expect(openStore('sqlite::memory:', { layout: 'flask-session' })).rejects.toThrow(/Flask-Session layout is available for redis: and memcached:/);
+    await expect(openStore('memory://', { layout: 'flask-session' })).rejects.toThrow(
+      /Flask-Session layout is available for sqlite:, redis:, memcached:, mongodb:, postgres: and mysql: stores, not memory:/,
+    );
 
     await expect(openStore('not a url')).rejects.toThrow(ConfigError);
     await expect(openStore('memory://?maxEntrys=5')).rejects.toThrow(/unknown query parameter "maxEntrys"/);
     await expect(openStore('memory://?maxEntries=lots')).rejects.toThrow(ConfigError);
     await expect(openStore('sqlite://somehost/sessions.db')).rejects.toThrow(ConfigError);
     await expect(openStore('sqlite:')).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('openStore with the Flask-Session layout', () => {
+  const table = `fsk_url_${randomUUID().slice(0, 8)}`;
+  const postgresUrl = process.env.SESSIONKIT_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const mysqlUrl = process.env.SESSIONKIT_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+  const FLASK_COLUMNS = ['id', 'session_id', 'data', 'expiry'];
+
+  it('opens sqlite: as SqlStore on SQLite with ?layout=flask-session, the table being Flask-Session\'s', async () => {
+    // SqlStore opens the file in an existing directory (SqliteStore would create it).
+    await mkdir(join(root, 'flask'));
+    const path = join(root, 'flask', 'sessions.sqlite');
+    const store = await openStore(`sqlite://${path}?layout=flask-session&table=${table}&timeoutMs=1000`);
+    expect(store).toBeInstanceOf(SqlStore);
+    expect(store.name).toBe('sql (sqlite)');
+    await roundTrip(store);
+    await store.create(KEY, new Uint8Array([4]), HOUR);
+    await store.close();
+    const db = new Database(path);
+    try {
+      expect(db.prepare(`select name from pragma_table_info(?)`).all(table).map((row) => (row as { name: string }).name)).toEqual(FLASK_COLUMNS);
+      expect(db.prepare(`select session_id, data from ${table}`).all()).toEqual([{ session_id: KEY, data: Buffer.from([4]) }]);
+    } finally {
+      db.close();
+    }
+    // The same through the option, and the sqlite: parameters of each store stay its own.
+    const again = await openStore('sqlite::memory:', { layout: 'flask-session' });
+    expect(again).toBeInstanceOf(SqlStore);
+    await roundTrip(again);
+    await again.close();
+    await expect(openStore('sqlite::memory:?layout=flask-session&sweepIntervalMs=1000')).rejects.toThrow(/takes table and timeoutMs, not sweepIntervalMs/);
+    await expect(openStore('sqlite::memory:?timeoutMs=1000')).rejects.toThrow(/SqliteStore takes busyTimeoutMs/);
+  });
+
+  it('opens postgres: and mysql: URLs on Flask-Session\'s table', async () => {
+    for (const [url, columns] of [
+      [`${postgresUrl}?layout=flask-session&table=${table}`, async () => {
+        const client = new pg.Client({ connectionString: postgresUrl });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ column_name: string }>(
+            'select column_name from information_schema.columns where table_name = $1 order by ordinal_position',
+            [table],
+          );
+          await client.query(`drop table ${table}`);
+          return rows.map((row) => row.column_name);
+        } finally {
+          await client.end();
+        }
+      }],
+      [`${mysqlUrl.replace(/^mysql:/, 'mariadb:')}?table=${table}&layout=flask-session`, async () => {
+        const connection = await mysql.createConnection({ uri: mysqlUrl });
+        try {
+          const [rows] = await connection.query(
+            'select column_name as name from information_schema.columns where table_schema = database() and table_name = ? order by ordinal_position',
+            [table],
+          );
+          await connection.query(`drop table ${table}`);
+          return (rows as { name: string }[]).map((row) => row.name);
+        } finally {
+          await connection.end();
+        }
+      }],
+    ] as const) {
+      const store = await openStore(url);
+      expect(store).toBeInstanceOf(SqlStore);
+      await roundTrip(store);
+      await store.close();
+      expect(await columns()).toEqual(FLASK_COLUMNS);
+    }
+  });
+
+  it('opens mongodb: URLs with Flask-Session\'s documents, the layout parameter not passed to the driver', async () => {
+    const server = await startMongo();
+    const db = `flask_url_${randomUUID().slice(0, 8)}`;
+    const client = new MongoClient(server.url);
+    try {
+      const store = await openStore(`${server.url}?layout=flask-session&db=${db}&timeoutMs=5000`);
+      expect(store).toBeInstanceOf(MongoStore);
+      await roundTrip(store);
+      await store.create(KEY, new Uint8Array([5]), HOUR);
+      const document = await client.db(db).collection('sessions').findOne({ id: KEY }, { projection: { _id: 0 } });
+      expect(Object.keys(document!).sort()).toEqual(['expiration', 'id', 'val']);
+      await store.close();
+    } finally {
+      await client.db(db).dropDatabase();
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  it('refuses a layout it does not know, the layout twice, or a URL and options that disagree', async () => {
+    await expect(openStore('postgres://postgres@127.0.0.1:1/test?layout=flask')).rejects.toThrow(/option layout is invalid/);
+    await expect(openStore('postgres://postgres@127.0.0.1:1/test?layout=flask-session&layout=flask-session')).rejects.toThrow(/once/);
+    await expect(openStore('mysql://root@127.0.0.1:1/test?layout=flask-session', { layout: 'sessionkit' })).rejects.toThrow(
+      /the URL says layout=flask-session but the options say sessionkit/,
+    );
+    await expect(openStore('file:///tmp/sessions?layout=flask-session')).rejects.toThrow(/not file:/);
+    // The sessionkit layout may be named in any URL.
+    const memory = await openStore('memory://?layout=sessionkit');
+    expect(memory).toBeInstanceOf(MemoryStore);
+    await memory.close();
   });
 });

@@ -21,6 +21,13 @@ function isBsonBinary(value: unknown): value is BsonBinaryLike {
   return typeof value === 'object' && value !== null && 'buffer' in value && 'position' in value;
 }
 
+/** The bytes of a BSON binary as the driver returns it (a `Binary`, or a Buffer with `promoteBuffers`); `undefined` for any other value. */
+export function bsonBinaryBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (isBsonBinary(value)) return value.buffer.subarray(0, value.position);
+  return undefined;
+}
+
 /** The document for a session written at `now`. */
 export function sessionDocument(key: string, value: Uint8Array, version: string, expiresAt: number): SessionDocument {
   return { _id: key, value, version, expiresAt: new Date(expiresAt) };
@@ -32,10 +39,8 @@ export function sessionDocument(key: string, value: Uint8Array, version: string,
  */
 export function recordOf(document: Record<string, unknown>): StoreRecord {
   const { value, version, expiresAt } = document;
-  let bytes: Uint8Array;
-  if (value instanceof Uint8Array) bytes = value;
-  else if (isBsonBinary(value)) bytes = value.buffer.subarray(0, value.position);
-  else throw new Error('the document has no binary "value" field; it was not written by sessionkit');
+  const bytes = bsonBinaryBytes(value);
+  if (!bytes) throw new Error('the document has no binary "value" field; it was not written by sessionkit');
   if (typeof version !== 'string' || !(expiresAt instanceof Date)) {
     throw new Error('the document has no string "version" or no date "expiresAt"; it was not written by sessionkit');
   }

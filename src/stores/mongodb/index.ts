@@ -1,14 +1,16 @@
-import type { Collection, MongoClient } from 'mongodb';
+import type { Collection, Document, MongoClient } from 'mongodb';
 import { rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
-import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
 import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
 import { importDriver } from '../internal/driver.js';
+import { layoutOption } from '../internal/layout.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl } from '../internal/ttl.js';
 import { randomVersion } from '../internal/version.js';
 import { prefixPattern, recordOf, sessionDocument, type SessionDocument } from './document.js';
+import { FLASK_SESSION_INDEXES, FlaskSessionCollection } from './flask-session-layout.js';
 
 export { DriverMissingError } from '../internal/driver.js';
 
@@ -37,7 +39,9 @@ export interface MongoStoreOptions {
   /**
    * Whether the store creates the TTL index `{ expiresAt: 1 }` (`expireAfterSeconds: 0`) on
    * first use. Turn it off when the index is managed elsewhere or the user may not create
-   * indexes; without the index expired sessions are never deleted (call `sweep()`). Default: `true`.
+   * indexes; without the index expired sessions are never deleted (call `sweep()`). In the
+   * Flask-Session layout: Flask-Session's TTL index `{ expiration: 1 }` and a unique index on
+   * `{ id: 1 }`. Default: `true`.
    */
   createIndex?: boolean;
   /**
@@ -46,6 +50,14 @@ export interface MongoStoreOptions {
    * documents by the server's clock. Default: `Date.now`.
    */
   clock?: () => number;
+  /**
+   * How sessions are laid out. `'sessionkit'` (default): `{ _id: key, value, version, expiresAt }`.
+   * `'flask-session'`: Flask-Session 0.8's documents `{ _id: ObjectId, id: key, val: BinData,
+   * expiration: Date }` with its TTL index `expiration_1` (plus a unique index on `id`), so a Flask
+   * app and this store share sessions; the version is then the SHA-1 of `val` (compare-and-set on
+   * it). Use it with `ServerSessionInterface`'s `serializationFormat`. See docs/stores-more.md.
+   */
+  layout?: StoreLayout;
 }
 
 /** Duplicate key: the only server error code the store relies on. */
@@ -71,11 +83,14 @@ const OPTIONS = optionNames<MongoStoreOptions>({
   timeoutMs: true,
   createIndex: true,
   clock: true,
+  layout: true,
 });
 
 interface Opened {
   client: MongoClient;
   collection: Collection<SessionDocument>;
+  /** The operations on Flask-Session's documents, in the `'flask-session'` layout. */
+  flask: FlaskSessionCollection | undefined;
 }
 
 /**
@@ -91,6 +106,8 @@ interface Opened {
  * - update: `updateOne({ _id, version, expiresAt > now })`: applies only to the expected
  *   version of a live document, never recreates one;
  * - touch: `updateOne({ _id, expiresAt > now }, { $set: { expiresAt } })`; destroy: `deleteOne`.
+ *
+ * With `layout: 'flask-session'` the documents are Flask-Session's instead (`flask-session-layout.ts`).
  */
 export class MongoStore implements Store {
   /** Always `"mongodb"`. */
@@ -102,6 +119,7 @@ export class MongoStore implements Store {
   readonly #collectionName: string;
   readonly #createIndex: boolean;
   readonly #clock: () => number;
+  readonly #flaskLayout: boolean;
   readonly #connection: LazyConnection<Opened>;
 
   /** Validates the options; nothing is sent before the first call. */
@@ -119,6 +137,7 @@ export class MongoStore implements Store {
     }
     this.#createIndex = validate.boolean('createIndex', options.createIndex ?? true);
     this.#clock = validate.function('clock', options.clock ?? Date.now);
+    this.#flaskLayout = layoutOption(options.layout) === 'flask-session';
     // A client passed in stays open.
     this.#connection = new LazyConnection(this.name, (operation) => this.#connect(operation), async ({ client }) => {
       if (!this.#client) await client.close();
@@ -127,6 +146,7 @@ export class MongoStore implements Store {
 
   /** Reads a live document. */
   async load(key: string): Promise<StoreRecord | null> {
+    if (this.#flaskLayout) return this.#runFlask('load', (flask) => flask.load(key, this.#clock()));
     return this.#run('load', async (sessions) => {
       const document = await sessions.findOne(
         { _id: key, expiresAt: { $gt: this.#now() } },
@@ -139,6 +159,7 @@ export class MongoStore implements Store {
   /** Inserts a document, or replaces an expired one; `null` when a live one holds the key. */
   async create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null> {
     const ttl = checkTtl(ttlMs);
+    if (this.#flaskLayout) return this.#runFlask('create', (flask) => flask.create(key, value, ttl, this.#clock));
     return this.#run('create', async (sessions) => {
       const version = randomVersion();
       for (let round = 0; round < CREATE_ROUNDS; round++) {
@@ -162,6 +183,7 @@ export class MongoStore implements Store {
   /** Replaces the value of a live document that still has `expectedVersion`. */
   async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
     const ttl = checkTtl(ttlMs);
+    if (this.#flaskLayout) return this.#runFlask('update', (flask) => flask.update(key, value, expectedVersion, ttl, this.#clock));
     return this.#run('update', async (sessions): Promise<UpdateResult> => {
       const now = this.#clock();
       const version = randomVersion();
@@ -177,6 +199,7 @@ export class MongoStore implements Store {
   /** Moves the expiry of a live document; keeps its version. */
   async touch(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl(ttlMs);
+    if (this.#flaskLayout) return this.#runFlask('touch', (flask) => flask.touch(key, ttl, this.#clock));
     return this.#run('touch', async (sessions) => {
       const now = this.#clock();
       const result = await sessions.updateOne(
@@ -189,6 +212,7 @@ export class MongoStore implements Store {
 
   /** Deletes the document, if any. */
   async destroy(key: string): Promise<void> {
+    if (this.#flaskLayout) return this.#runFlask('destroy', (flask) => flask.destroy(key));
     await this.#run('destroy', (sessions) => sessions.deleteOne({ _id: key }));
   }
 
@@ -197,6 +221,7 @@ export class MongoStore implements Store {
    * about once a minute, so calling it is optional.
    */
   async sweep(): Promise<number> {
+    if (this.#flaskLayout) return this.#runFlask('sweep', (flask) => flask.sweep(this.#clock()));
     return this.#run('sweep', async (sessions) => {
       const result = await sessions.deleteMany({ expiresAt: { $lte: this.#now() } });
       return result.deletedCount;
@@ -205,6 +230,10 @@ export class MongoStore implements Store {
 
   /** Lists live keys starting with `prefix`, in key order, `KEYS_BATCH` documents per round trip. */
   async *keys(prefix: string): AsyncIterable<string> {
+    if (this.#flaskLayout) {
+      yield* this.#flaskKeys(prefix);
+      return;
+    }
     const sessions = await this.#run('keys', async (collection) => collection);
     const cursor = sessions
       .find({ _id: { $regex: prefixPattern(prefix) }, expiresAt: { $gt: this.#now() } }, { projection: { _id: 1 } })
@@ -225,6 +254,30 @@ export class MongoStore implements Store {
   /** Closes the client if the store created it (never a client passed in). */
   async close(): Promise<void> {
     await this.#connection.close();
+  }
+
+  /** `keys()` on Flask-Session's documents: sorted by `id`, expired ones skipped, each id once. */
+  async *#flaskKeys(prefix: string): AsyncIterable<string> {
+    const cursor = await this.#runFlask('keys', async (flask) => flask.keysCursor(prefixPattern(prefix), KEYS_BATCH));
+    let last: string | undefined;
+    try {
+      for (;;) {
+        const document = await withTimeout(this.name, 'keys', this.#timeoutMs, () => cursor.next());
+        if (!document) return;
+        const id: unknown = document.id;
+        if (typeof id !== 'string' || id === last || !id.startsWith(prefix)) continue;
+        if (!FlaskSessionCollection.isLiveKey(document, this.#clock())) continue;
+        last = id;
+        yield id;
+      }
+    } finally {
+      await withTimeout(this.name, 'keys', this.#timeoutMs, () => cursor.close()).catch(() => undefined);
+    }
+  }
+
+  /** Runs one store call on Flask-Session's documents within `timeoutMs`, every failure as `StoreError`. */
+  #runFlask<T>(operation: string, body: (flask: FlaskSessionCollection) => Promise<T>): Promise<T> {
+    return withTimeout(this.name, operation, this.#timeoutMs, async () => body((await this.#connection.get(operation)).flask!));
   }
 
   /** The store's clock as a BSON date. */
@@ -258,6 +311,11 @@ export class MongoStore implements Store {
       });
     }
     const collection = client.db(this.#dbName).collection<SessionDocument>(this.#collectionName);
+    if (this.#flaskLayout) {
+      const flask = new FlaskSessionCollection(client.db(this.#dbName).collection<Document>(this.#collectionName));
+      if (this.#createIndex) await this.#createFlaskIndexes(client, flask, operation);
+      return { client, collection, flask };
+    }
     if (this.#createIndex) {
       try {
         await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
@@ -273,7 +331,25 @@ export class MongoStore implements Store {
         );
       }
     }
-    return { client, collection };
+    return { client, collection, flask: undefined };
+  }
+
+  /** Creates the Flask-Session layout's indexes; a failure closes a client the store created. */
+  async #createFlaskIndexes(client: MongoClient, flask: FlaskSessionCollection, operation: string): Promise<void> {
+    try {
+      await flask.createIndexes();
+    } catch (error) {
+      if (!this.#client) await client.close().catch(() => undefined);
+      const reason = error instanceof Error ? error.message : String(error);
+      const indexes = FLASK_SESSION_INDEXES.map((index) => index.describe).join(' and ');
+      throw new StoreError(
+        this.name,
+        operation,
+        error,
+        `cannot create the indexes ${indexes} on ${this.#dbName}.${this.#collectionName}: ${reason}` +
+          ' (a unique index fails while two documents share an id: delete the extra one; or create the indexes yourself and pass createIndex: false)',
+      );
+    }
   }
 }
 

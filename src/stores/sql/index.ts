@@ -1,14 +1,17 @@
 import type { CompiledQuery, MysqlPool, PostgresPool, QueryResult, SqliteDatabase } from 'kysely';
 import { rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
-import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
 import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
 import { errorCode } from '../internal/errors.js';
 import { keysInPages } from '../internal/key-pages.js';
+import { layoutOption } from '../internal/layout.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl } from '../internal/ttl.js';
 import { openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './connect.js';
+import { FlaskSessionTable } from './flask-session-layout.js';
+import { FlaskSessionQueries } from './flask-session-queries.js';
 import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './queries.js';
 import { executeRetryingDeadlocks } from './retry.js';
 import { SQL_DIALECTS, type KyselyExecutor, type SqlDialectName } from './types.js';
@@ -45,6 +48,14 @@ export interface SqlStoreCommonOptions {
    * one to test expiry. Default: `Date.now`.
    */
   clock?: () => number;
+  /**
+   * How sessions are laid out. `'sessionkit'` (default): the table above, with a version and an
+   * exact expiry. `'flask-session'`: Flask-Session 0.8's SQLAlchemy table `(id, session_id,
+   * data, expiry)`, created as SQLAlchemy creates it, so a Flask app and this store share
+   * sessions; the version is then the SHA-1 of `data` (compare-and-set on the data). Use it with
+   * `ServerSessionInterface`'s `serializationFormat`. See docs/stores-more.md.
+   */
+  layout?: StoreLayout;
 }
 
 /** `SqlStore` on PostgreSQL, through node-postgres (`pg` 8). */
@@ -89,7 +100,7 @@ const MAX_KEY_LENGTH = 255;
 /** Pause before running the DDL again after another process's concurrent `CREATE TABLE` made it fail. */
 const CREATE_TABLE_RETRY_MS = 100;
 
-const COMMON_OPTIONS = { dialect: true, table: true, timeoutMs: true, createTable: true, kysely: true, clock: true } as const;
+const COMMON_OPTIONS = { dialect: true, table: true, timeoutMs: true, createTable: true, kysely: true, clock: true, layout: true } as const;
 /** The options each dialect accepts. */
 const OPTIONS: Record<SqlDialectName, ReadonlySet<string>> = {
   postgres: optionNames<PostgresSqlStoreOptions>({ ...COMMON_OPTIONS, pool: true, connection: true }),
@@ -99,6 +110,8 @@ const OPTIONS: Record<SqlDialectName, ReadonlySet<string>> = {
 
 interface Opened extends SqlConnection {
   queries: SessionQueries;
+  /** The operations on Flask-Session's table, in the `'flask-session'` layout. */
+  flask: FlaskSessionTable | undefined;
   /** Runs one statement, again if it was a deadlock victim. */
   execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
@@ -118,6 +131,8 @@ interface Opened extends SqlConnection {
  * - touch: `UPDATE … SET expires_at WHERE key = ? AND expires_at > now`; destroy: `DELETE`.
  * Expired rows are invisible to every query; `sweep()` deletes them (call it now and then, e.g.
  * from a timer). Times come from this process's clock.
+ *
+ * With `layout: 'flask-session'` the rows are Flask-Session's instead (`flask-session-layout.ts`).
  */
 export class SqlStore implements Store {
   /** `"sql (postgres)"`, `"sql (mysql)"` or `"sql (sqlite)"`. */
@@ -129,6 +144,7 @@ export class SqlStore implements Store {
   readonly #timeoutMs: number;
   readonly #createsTable: boolean;
   readonly #clock: () => number;
+  readonly #flaskLayout: boolean;
   readonly #connection: LazyConnection<Opened>;
 
   /** Validates the options; nothing is loaded or connected before the first call. */
@@ -143,6 +159,7 @@ export class SqlStore implements Store {
     this.#timeoutMs = validate.milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.#createsTable = validate.boolean('createTable', options.createTable ?? true);
     this.#clock = validate.function('clock', options.clock ?? Date.now);
+    this.#flaskLayout = layoutOption(options.layout) === 'flask-session';
     this.#connection = new LazyConnection(this.name, (operation) => this.#connect(operation), (opened) => opened.release?.());
     const sources = [options.kysely, 'pool' in options ? options.pool : undefined, 'database' in options ? options.database : undefined];
     const given = sources.filter((source) => source !== undefined).length;
@@ -154,6 +171,7 @@ export class SqlStore implements Store {
   /** Reads a live row. */
   async load(key: string): Promise<StoreRecord | null> {
     return this.#run('load', async (db) => {
+      if (db.flask) return db.flask.load(db.execute, key, this.#clock());
       const { rows } = await db.execute(db.queries.load(key, this.#clock()));
       const row = rows[0];
       return row ? recordOf(row) : null;
@@ -165,6 +183,7 @@ export class SqlStore implements Store {
     const ttl = checkTtl(ttlMs);
     checkKey(key);
     return this.#run('create', async (db) => {
+      if (db.flask) return db.flask.create(db.execute, key, value, ttl, this.#clock);
       const version = initialVersion();
       const now = this.#clock();
       if (this.dialect !== 'mysql') {
@@ -187,6 +206,7 @@ export class SqlStore implements Store {
     const ttl = checkTtl(ttlMs);
     const expected = parseVersion(expectedVersion);
     return this.#run('update', async (db): Promise<UpdateResult> => {
+      if (db.flask) return db.flask.update(db.execute, key, value, expectedVersion, ttl, this.#clock);
       const now = this.#clock();
       if (expected !== undefined) {
         const version = expected + 1;
@@ -201,6 +221,7 @@ export class SqlStore implements Store {
   async touch(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl(ttlMs);
     return this.#run('touch', async (db) => {
+      if (db.flask) return db.flask.touch(db.execute, key, ttl, this.#clock);
       const now = this.#clock();
       const result = await db.execute(db.queries.touch(key, now + ttl, now));
       if (affected(result) > 0) return true;
@@ -212,16 +233,22 @@ export class SqlStore implements Store {
 
   /** Deletes the row, if any. */
   async destroy(key: string): Promise<void> {
-    await this.#run('destroy', (db) => db.execute(db.queries.destroy(key)));
+    await this.#run('destroy', async (db) => {
+      if (db.flask) await db.flask.destroy(db.execute, key);
+      else await db.execute(db.queries.destroy(key));
+    });
   }
 
   /** Deletes every expired row; returns how many. */
   async sweep(): Promise<number> {
-    return this.#run('sweep', async (db) => affected(await db.execute(db.queries.sweep(this.#clock()))));
+    return this.#run('sweep', async (db) =>
+      db.flask ? db.flask.sweep(db.execute, this.#clock()) : affected(await db.execute(db.queries.sweep(this.#clock()))),
+    );
   }
 
   /** Lists live keys starting with `prefix`, in key order, a page of rows per query. */
   keys(prefix: string): AsyncIterable<string> {
+    if (this.#flaskLayout) return this.#flaskKeys(prefix);
     const page = (after: string | undefined): Promise<string[]> =>
       this.#run('keys', async (db) => {
         const { rows } = await db.execute(db.queries.keysPage(prefix, after, this.#clock()));
@@ -234,6 +261,16 @@ export class SqlStore implements Store {
   /** Releases a pool or database the store opened itself (never one passed in). */
   async close(): Promise<void> {
     await this.#connection.close();
+  }
+
+  /** `keys()` on Flask-Session's table: a page of rows per query, expired ones skipped. */
+  async *#flaskKeys(prefix: string): AsyncIterable<string> {
+    let after: string | undefined;
+    do {
+      const page = await this.#run('keys', (db) => db.flask!.keysPage(db.execute, prefix, after, this.#clock()));
+      yield* page.keys;
+      after = page.after;
+    } while (after !== undefined);
   }
 
   async #isLive(db: Opened, key: string): Promise<boolean> {
@@ -250,9 +287,12 @@ export class SqlStore implements Store {
   async #connect(operation: string): Promise<Opened> {
     const connection = await openSqlConnection(this.name, operation, this.#options as SqlConnectionOptions, this.#timeoutMs);
     const queries = new SessionQueries(connection.sql, connection.builder, this.dialect, this.#table);
+    const flask = this.#flaskLayout
+      ? new FlaskSessionTable(new FlaskSessionQueries(connection.sql, connection.builder, this.dialect, this.#table), this.dialect, this.name, this.#table)
+      : undefined;
     if (this.#createsTable) {
       try {
-        await this.#createTable(connection, queries);
+        await this.#createTable(connection, flask ? flask.schema() : queries.schema());
       } catch (error) {
         await connection.release?.().catch(() => undefined);
         const reason = error instanceof Error ? error.message : String(error);
@@ -260,7 +300,15 @@ export class SqlStore implements Store {
       }
     }
     const execute = <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => executeRetryingDeadlocks(connection.executor, query);
-    return { ...connection, queries, execute };
+    if (flask) {
+      try {
+        await flask.prepare(execute);
+      } catch (error) {
+        await connection.release?.().catch(() => undefined);
+        throw error;
+      }
+    }
+    return { ...connection, queries, flask, execute };
   }
 
   /**
@@ -268,9 +316,9 @@ export class SqlStore implements Store {
    * one fail (PostgreSQL reports a duplicate catalog entry): once the other committed, the same
    * DDL succeeds, so one failure is retried after a pause.
    */
-  async #createTable(connection: SqlConnection, queries: SessionQueries): Promise<void> {
+  async #createTable(connection: SqlConnection, schema: readonly CompiledQuery[]): Promise<void> {
     const run = async (): Promise<void> => {
-      for (const statement of queries.schema()) await executeRetryingDeadlocks(connection.executor, statement);
+      for (const statement of schema) await executeRetryingDeadlocks(connection.executor, statement);
     };
     try {
       await run();
