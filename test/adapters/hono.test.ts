@@ -161,7 +161,7 @@ describe('hono adapter', () => {
         return c.text('app handler', (error as { status?: 503 }).status ?? 500);
       });
       store.failing = true;
-      const { result: response } = await captureConsoleErrors(() => app.request('http://example.test/count'));
+      const { result: response } = await captureConsoleErrors(async () => app.request('http://example.test/count'));
       expect(response.status).toBe(503);
       expect(await response.text()).toBe('app handler');
       expect(seen[0]).toBeInstanceOf(SessionStoreUnavailableError);
