@@ -105,7 +105,8 @@ const RETURNING = `session=${'a'.repeat(43)}`;
 
 /** The status line, every header and the body of a response, as one text. */
 async function everything(response: Response): Promise<string> {
-  const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`);
+  const headers: string[] = [];
+  response.headers.forEach((value, name) => void headers.push(`${name}: ${value}`));
   return [`${response.status} ${response.statusText}`, ...headers, await response.text()].join('\n');
 }
 
