@@ -10,18 +10,18 @@ import { MemoryStore } from '../../src/stores/memory/index.js';
 import { MongoStore } from '../../src/stores/mongodb/index.js';
 import { RedisStore, type RedisClientLike } from '../../src/stores/redis/index.js';
 import { SqlStore } from '../../src/stores/sql/index.js';
+import type { Store } from '../../src/stores/store.js';
 
 describe('the deadline of a load or save', () => {
   it("is operationTimeout when given, else the store's timeoutMs plus the slack, else the default", () => {
-    expect(operationDeadlineMs(500, { timeoutMs: 2000 })).toBe(500);
-    expect(operationDeadlineMs(undefined, { timeoutMs: 2000 })).toBe(2000 + DEADLINE_SLACK_MS);
-    expect(operationDeadlineMs(undefined, {})).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
+    expect(operationDeadlineMs(500, 2000)).toBe(500);
+    expect(operationDeadlineMs(undefined, 2000)).toBe(2000 + DEADLINE_SLACK_MS);
     expect(operationDeadlineMs(undefined, undefined)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
-    expect(operationDeadlineMs(undefined, new MemoryStore())).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
+    expect(operationDeadlineMs(undefined, new MemoryStore().timeoutMs)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
   });
 
   it('reads timeoutMs from every store that has the option, without connecting', async () => {
-    const stores = [
+    const stores: Store[] = [
       new RedisStore({ client: createClient() as RedisClientLike, timeoutMs: 1234 }),
       new MemcachedStore({ servers: '127.0.0.1:1', timeoutMs: 1234 }),
       new MongoStore({ url: 'mongodb://127.0.0.1:1/', timeoutMs: 1234 }),

@@ -29,10 +29,9 @@ export type BoundedOperation = 'load' | 'save';
  * The deadline of one operation in ms: `operationTimeoutMs` when the app set one, else the
  * store's `timeoutMs` plus `DEADLINE_SLACK_MS`, else `DEFAULT_OPERATION_TIMEOUT_MS`.
  */
-export function operationDeadlineMs(operationTimeoutMs: number | undefined, store: Pick<Store, 'timeoutMs'> | undefined): number {
+export function operationDeadlineMs(operationTimeoutMs: number | undefined, storeTimeoutMs: Store['timeoutMs']): number {
   if (operationTimeoutMs !== undefined) return operationTimeoutMs;
-  const storeTimeout = store?.timeoutMs;
-  if (typeof storeTimeout === 'number' && Number.isFinite(storeTimeout) && storeTimeout > 0) return storeTimeout + DEADLINE_SLACK_MS;
+  if (typeof storeTimeoutMs === 'number' && Number.isFinite(storeTimeoutMs) && storeTimeoutMs > 0) return storeTimeoutMs + DEADLINE_SLACK_MS;
   return DEFAULT_OPERATION_TIMEOUT_MS;
 }
 

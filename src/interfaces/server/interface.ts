@@ -67,7 +67,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.#cookie = new SessionCookieWriter(this.settings);
     const json = new TaggedJSONSerializer();
     this.#fingerprint = (value) => json.dumps(value);
-    this.#deadlineMs = operationDeadlineMs(this.#options.operationTimeoutMs, this.#options.store);
+    this.#deadlineMs = operationDeadlineMs(this.#options.operationTimeoutMs, this.#options.store?.timeoutMs);
     this.#storeName = this.#options.store?.name ?? 'default';
   }
 
