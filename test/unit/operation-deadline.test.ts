@@ -17,7 +17,8 @@ describe('the deadline of a load or save', () => {
     expect(operationDeadlineMs(500, 2000)).toBe(500);
     expect(operationDeadlineMs(undefined, 2000)).toBe(2000 + DEADLINE_SLACK_MS);
     expect(operationDeadlineMs(undefined, undefined)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
-    expect(operationDeadlineMs(undefined, new MemoryStore().timeoutMs)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
+    const memory: Store = new MemoryStore();
+    expect(operationDeadlineMs(undefined, memory.timeoutMs)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
   });
 
   it('reads timeoutMs from every store that has the option, without connecting', async () => {
