@@ -140,6 +140,8 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     for (const id of state.requestedIds) {
       signal.throwIfAborted();
       const record = await store.load(this.keyPrefix + id);
+      // Past the deadline the caller has its StoreError: the session stays as it was.
+      signal.throwIfAborted();
       const live = record ? decodeLive(record, codec, this.#options.clock(), this.#options.rules) : undefined;
       if (!record || !live) continue;
       state.record = record;
