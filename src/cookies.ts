@@ -47,6 +47,31 @@ export function readCookie(header: string | null | undefined, name: string): str
 }
 
 /**
+ * How many cookies of one name the session interfaces look at. A browser sends several when
+ * cookies of that name were set for different paths or domains — a sibling subdomain can plant
+ * one for the parent domain (cookie tossing) and it may come first — so the session is the first
+ * of them that verifies, not merely the first. A few cover every legitimate overlap; the bound
+ * keeps a header stuffed with copies to a few signature checks or store reads per request.
+ */
+export const MAX_COOKIES_PER_NAME = 5;
+
+/**
+ * Every value a `Cookie` header carries for `name`, in the order sent (percent-decoded as
+ * `parseCookies` does), at most `limit` of them.
+ */
+export function readCookieValues(header: string | null | undefined, name: string, limit: number = MAX_COOKIES_PER_NAME): string[] {
+  if (!header || !header.includes(name)) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    if (values.length >= limit) break;
+    if (!pair.includes(name)) continue;
+    const value = parseCookieHeader(pair)[name];
+    if (value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+/**
  * Builds a `Set-Cookie` value. Strict where browsers are: rejects invalid names and values,
  * `SameSite=None` or `Partitioned` without `Secure`, and breaks of the `__Host-` / `__Secure-`
  * prefix rules — a browser would silently drop such a cookie.

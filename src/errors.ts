@@ -61,3 +61,45 @@ export class StoreError extends SessionKitError {
     this.operation = operation;
   }
 }
+
+/**
+ * A failed session load or save as the adapters hand it to a framework, safe to show a client:
+ * a fixed `message`, the HTTP status as `status` and `statusCode` with `expose: true` (the message
+ * may be shown — how http-errors, Express, Koa and Fastify read an error), and a `stack` that is
+ * only `name: message`, because some error pages print the stack (Express outside production).
+ * The failure itself — a `StoreError` with the driver's error, a `CookieTooLargeError`… — is
+ * `cause`: log that, never send it.
+ */
+export class SessionHttpError extends SessionKitError {
+  /** The HTTP status to answer with. */
+  readonly status: number;
+  /** The same status, under the name Fastify and Node read. */
+  readonly statusCode: number;
+  /** Always `true`: the message holds nothing from the cause. */
+  readonly expose = true;
+  constructor(message: string, status: number, cause: unknown) {
+    super(message, { cause });
+    this.status = status;
+    this.statusCode = status;
+    // No stack frames: they would show server paths on error pages that print the stack.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/** The session store failed (503 Service Unavailable); `cause` is the `StoreError`. */
+export class SessionStoreUnavailableError extends SessionHttpError {
+  declare readonly cause: StoreError;
+  constructor(cause: StoreError) {
+    super('Session store unavailable', 503, cause);
+  }
+}
+
+/**
+ * Loading or saving the session failed otherwise (`CookieTooLargeError`, `SessionConflictError`,
+ * a codec's error…): status 500, or the failure's own 4xx/5xx status; `cause` is the failure.
+ */
+export class SessionHandlingError extends SessionHttpError {
+  constructor(cause: unknown, status = 500) {
+    super('Session handling failed', status, cause);
+  }
+}

@@ -17,7 +17,16 @@ export type { FlaskSessionFormat } from './serialization/records/flask-session.j
 export type { RecordCodec, RecordMeta } from './serialization/records/record-codec.js';
 export { generateSessionId, isWellFormedSessionId } from './interfaces/server/ids.js';
 export type { Store, StoreRecord, UpdateResult } from './stores/store.js';
-export { CookieJar, CookieError, parseCookies, readCookie, serializeCookie, serializeCookieDeletion } from './cookies.js';
+export {
+  CookieJar,
+  CookieError,
+  parseCookies,
+  readCookie,
+  readCookieValues,
+  MAX_COOKIES_PER_NAME,
+  serializeCookie,
+  serializeCookieDeletion,
+} from './cookies.js';
 export type { CookieOptions, CookieJarOptions, SameSite } from './cookies.js';
 export { DEFAULT_PERMANENT_LIFETIME, DEFAULT_MAX_COOKIE_SIZE, resolveCookieSettings } from './config.js';
 export type { CookieSettings, FlaskCookieSettings } from './config.js';
@@ -44,6 +53,16 @@ export type {
   SessionStorage,
 } from './decisions.js';
 export type { SecretOptions } from './secrets.js';
-export { SessionKitError, ConfigError, CookieTooLargeError, SessionNotLoadedError, StoreError } from './errors.js';
+export {
+  SessionKitError,
+  ConfigError,
+  CookieTooLargeError,
+  SessionNotLoadedError,
+  StoreError,
+  SessionHttpError,
+  SessionStoreUnavailableError,
+  SessionHandlingError,
+} from './errors.js';
+export { OperationTimeoutError } from './stores/internal/deadline.js';
 export * from './signing/index.js';
 export * from './serialization/index.js';

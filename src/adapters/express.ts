@@ -7,7 +7,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
-import { toHttpError } from './internal/errors.js';
+import { reportedHttpError } from './internal/errors.js';
+import { FailureLog } from './internal/failure-log.js';
 import { openNodeSession } from './internal/node-session.js';
 import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
@@ -30,15 +31,17 @@ declare global {
 }
 
 /**
- * Answers a request whose session could not be loaded or saved. Replaces the default, which is
- * `next(error)` with `error.status = 503` for a `StoreError` (500 for other errors) so that
- * Express's error handlers answer.
+ * Answers a request whose session could not be loaded or saved; it receives the error itself
+ * (`StoreError`…), whose message is not for clients. Replaces the default, which logs the failure
+ * once per distinct cause and calls `next()` with its public form — `SessionStoreUnavailableError`
+ * (`status` 503) for a store failure, else `SessionHandlingError` (500), the failure as `cause` —
+ * so that Express's error handlers answer without showing the failure.
  */
 export type ExpressErrorHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
 
 /** Options of the Express `session` middleware. */
 export interface ExpressSessionOptions<T extends object = SessionData> extends BaseSessionOptions<T> {
-  /** Answers failed session loads and saves. Default: `next(error)` with `status` set (503 for store failures). */
+  /** Answers failed session loads and saves. Default: `next()` with a public error (503 for store failures), the failure as `cause`. */
   onError?: ExpressErrorHandler;
 }
 
@@ -59,10 +62,11 @@ const EXPRESS_OPTIONS = adapterOptionNames(['onError']);
 export function session<T extends object = SessionData>(options: ExpressSessionOptions<T>): RequestHandler {
   const base = resolveBaseOptions(options, EXPRESS_OPTIONS, 'sessionkit/express session()');
   const onError = optionalFunction<ExpressErrorHandler>('onError', options.onError);
+  const failures = new FailureLog();
   return function sessionMiddleware(req: Request, res: Response, next: NextFunction): void {
     const fail = (error: unknown): void => {
       if (onError) onError(error, req, res, next);
-      else next(toHttpError(error));
+      else next(reportedHttpError(error, failures));
     };
     const { state, guard } = openNodeSession(req, res, base, { secure: req.secure }, fail);
     req.session = state.session as unknown as Session;

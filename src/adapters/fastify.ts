@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { CookieJar, CookieOptions } from '../cookies.js';
 import type { SaveResult } from '../interfaces/session-interface.js';
 import type { Session, SessionData } from '../session.js';
-import { sendErrorResponse, toHttpError } from './internal/errors.js';
+import { reportedHttpError, sendErrorResponse, statusOf } from './internal/errors.js';
+import { FailureLog } from './internal/failure-log.js';
 import { mergeVary } from './internal/save-result.js';
 import { openNodeSession } from './internal/node-session.js';
 import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
@@ -38,14 +39,16 @@ declare module 'fastify' {
 
 /**
  * Answers a hijacked reply (one the handler writes to `reply.raw` itself) whose session could not
- * be saved. Other failures go to Fastify's error handler with `statusCode` 503 (store failures)
- * or 500.
+ * be saved; it receives the error itself (`StoreError`…), whose message is not for clients. Other
+ * failures are logged once per distinct cause and go to Fastify's error handler in their public
+ * form: `SessionStoreUnavailableError` (`statusCode` 503) for a store failure, else
+ * `SessionHandlingError` (500), the failure as `cause`.
  */
 export type FastifyRawErrorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
 
 /** Options of `sessionPlugin`. */
 export interface FastifySessionOptions<T extends object = SessionData> extends BaseSessionOptions<T> {
-  /** Answers hijacked replies whose save failed. Default: a plain-text 503 naming the store (500 for other errors). */
+  /** Answers hijacked replies whose save failed. Default: log once per cause, and a plain-text 503 `Session store unavailable` (500 for other errors). */
   onRawError?: FastifyRawErrorHandler;
 }
 
@@ -61,9 +64,13 @@ const FASTIFY_OPTIONS = adapterOptionNames(['onRawError']);
  */
 export function sessionPlugin<T extends object = SessionData>(options: FastifySessionOptions<T>): FastifyPluginAsync {
   const base = resolveBaseOptions(options, FASTIFY_OPTIONS, 'sessionkit/fastify sessionPlugin()');
+  const failures = new FailureLog();
   const onRawError =
     optionalFunction<FastifyRawErrorHandler>('onRawError', options.onRawError) ??
-    ((error: unknown, _request: FastifyRequest, reply: FastifyReply) => sendErrorResponse(reply.raw, error));
+    ((error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+      failures.report(error, statusOf(error));
+      sendErrorResponse(reply.raw, error);
+    });
 
   async function sessionkitPlugin(fastify: FastifyInstance): Promise<void> {
     fastify.decorateRequest('session', {
@@ -93,7 +100,7 @@ export function sessionPlugin<T extends object = SessionData>(options: FastifySe
         await state.prepare(base.load);
       } catch (error) {
         guard.release();
-        throw toHttpError(error);
+        throw reportedHttpError(error, failures);
       }
     });
 
@@ -108,7 +115,7 @@ export function sessionPlugin<T extends object = SessionData>(options: FastifySe
       } catch (error) {
         // The prepared response is dropped whole: none of its headers (Location…) reach the error response.
         for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-        throw toHttpError(error);
+        throw reportedHttpError(error, failures);
       }
       return payload;
     });

@@ -12,6 +12,8 @@ import { applySaveResultToResponse } from './internal/fetch-headers.js';
 import { checkCookieJarOptions, optionalFlag } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
 
+export { errorResponse } from './internal/errors.js';
+
 /** Options of `openSession`. */
 export interface OpenSessionOptions {
   /** Options of the cookie jar (secret of signed cookies, defaults). */
@@ -55,7 +57,7 @@ export function openSession<T extends object>(iface: SessionInterface<T>, reques
  * Saves the session and returns the response with its `Set-Cookie` and `Vary` headers added —
  * the same response, or a copy when its headers are immutable (`Response.redirect()`,
  * `fetch()` results). Cookies set on `cookies` (default: the jar `openSession` returned) are sent
- * too. Rejects when the save fails (`StoreError`…): answer with an error response then.
+ * too. Rejects when the save fails (`StoreError`…): answer with `errorResponse(error)` then.
  */
 export async function commitSession<T extends object>(iface: SessionInterface<T>, session: Session<T>, response: Response, cookies?: CookieJar): Promise<Response> {
   const origin = opened.get(session);
@@ -64,3 +66,4 @@ export async function commitSession<T extends object>(iface: SessionInterface<T>
   const setCookie = jar ? [...result.setCookie, ...jar.setCookieHeaders()] : result.setCookie;
   return applySaveResultToResponse(response, { setCookie, vary: result.vary });
 }
+

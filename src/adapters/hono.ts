@@ -8,8 +8,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { CookieJar } from '../cookies.js';
 import type { SaveResult } from '../interfaces/session-interface.js';
+import type { SessionHttpError } from '../errors.js';
 import type { Session, SessionData } from '../session.js';
-import { errorText, toHttpError } from './internal/errors.js';
+import { errorResponse, reportedHttpError } from './internal/errors.js';
+import { FailureLog } from './internal/failure-log.js';
 import { tryApplySaveResult } from './internal/fetch-headers.js';
 import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
@@ -29,9 +31,12 @@ export interface SessionVariables<T extends object = SessionData> {
 export type SessionEnv<T extends object = SessionData> = { Variables: SessionVariables<T> };
 
 /**
- * Answers a request whose session could not be loaded or saved with a response of your own.
- * Replaces the default, which throws the error — with `status` 503 for store failures, else 500 —
- * to the app's `onError` (Hono's default handler answers it with that status and a short text).
+ * Answers a request whose session could not be loaded or saved with a response of your own. It
+ * receives the error itself (`StoreError`…), whose message is not for clients. Replaces the
+ * default, which logs the failure once per distinct cause and throws its public form —
+ * `SessionStoreUnavailableError` (`status` 503) for a store failure, else `SessionHandlingError`
+ * (500), the failure as `cause` — to the app's `onError` (Hono's default handler answers it with
+ * that status and its fixed text).
  */
 export type HonoErrorHandler<T extends object = SessionData> = (error: unknown, c: Context<SessionEnv<T>>) => Response | Promise<Response>;
 
@@ -42,7 +47,7 @@ export interface HonoSessionOptions<T extends object = SessionData> extends Base
    * Default `false`: the request URL's scheme decides.
    */
   trustProxy?: boolean;
-  /** Answers failed session loads and saves. Default: throw to the app's `onError` with `status` set. */
+  /** Answers failed session loads and saves. Default: throw a public error (503 for store failures) to the app's `onError`. */
   onError?: HonoErrorHandler<T>;
 }
 
@@ -57,13 +62,14 @@ export function session<T extends object = SessionData>(options: HonoSessionOpti
   const base = resolveBaseOptions(options, HONO_OPTIONS, 'sessionkit/hono session()');
   const trustProxy = optionalFlag('trustProxy', options.trustProxy);
   const onError = optionalFunction<HonoErrorHandler<T>>('onError', options.onError);
+  const failures = new FailureLog();
   return async function sessionMiddleware(c, next): Promise<void> {
     const fail = async (error: unknown): Promise<void> => {
       // Drop the handler's response whole: Hono builds later responses on the headers of c.res
       // (or, without one, on those the handler prepared), so put a blank one in its place.
       c.res = undefined;
       c.res = new Response(null);
-      if (!onError) throw honoError(error);
+      if (!onError) throw honoError(reportedHttpError(error, failures));
       c.res = await onError(error, c);
     };
     const secure = isHttpsFetchRequest(c.req.raw, trustProxy);
@@ -91,15 +97,9 @@ export function session<T extends object = SessionData>(options: HonoSessionOpti
 }
 
 /**
- * The error with `status` set and a `getResponse()` as Hono's `HTTPException` has, so Hono's
- * default error handler answers with that status and a short text instead of a bare 500.
+ * The public error with a `getResponse()` as Hono's `HTTPException` has, so Hono's default error
+ * handler answers with its status and fixed text instead of a bare 500.
  */
-function honoError(error: unknown): Error {
-  const httpError = toHttpError(error);
-  const getResponse = (): Response =>
-    new Response(errorText(httpError), {
-      status: httpError.status,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
-    });
-  return Object.assign(httpError, { getResponse });
+function honoError(httpError: SessionHttpError): SessionHttpError {
+  return Object.assign(httpError, { getResponse: () => errorResponse(httpError) });
 }

@@ -8,7 +8,8 @@
 import type { DefaultState, Middleware, ParameterizedContext } from 'koa';
 import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
-import { toHttpError } from './internal/errors.js';
+import { reportedHttpError } from './internal/errors.js';
+import { FailureLog } from './internal/failure-log.js';
 import { openNodeSession } from './internal/node-session.js';
 import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
@@ -28,14 +29,17 @@ export type KoaSessionContext<T extends object = SessionData> = ParameterizedCon
 
 /**
  * Answers a request whose session could not be loaded or saved: set `ctx.status` and `ctx.body`.
- * Replaces the default, which throws the error with `status` 503 (store failures) or 500 into
- * Koa's error handling (your upstream `try { await next() }` middleware, or `ctx.onerror`).
+ * It receives the error itself (`StoreError`…), whose message is not for clients. Replaces the
+ * default, which logs the failure once per distinct cause and throws its public form —
+ * `SessionStoreUnavailableError` (`status` 503) for a store failure, else `SessionHandlingError`
+ * (500), the failure as `cause` — into Koa's error handling (your upstream
+ * `try { await next() }` middleware, or `ctx.onerror`).
  */
 export type KoaErrorHandler<T extends object = SessionData> = (error: unknown, ctx: KoaSessionContext<T>) => void | Promise<void>;
 
 /** Options of the Koa `session` middleware. */
 export interface KoaSessionOptions<T extends object = SessionData> extends BaseSessionOptions<T> {
-  /** Answers failed session loads and saves. Default: throw into Koa's error handling with `status` set. */
+  /** Answers failed session loads and saves. Default: throw a public error (503 for store failures) into Koa's error handling. */
   onError?: KoaErrorHandler<T>;
 }
 
@@ -52,16 +56,17 @@ const KOA_OPTIONS = adapterOptionNames(['onError']);
 export function session<T extends object = SessionData>(options: KoaSessionOptions<T>): Middleware<DefaultState, SessionContext<T>> {
   const base = resolveBaseOptions(options, KOA_OPTIONS, 'sessionkit/koa session()');
   const onError = optionalFunction<KoaErrorHandler<T>>('onError', options.onError);
+  const failures = new FailureLog();
   return async function sessionMiddleware(ctx: KoaSessionContext<T>, next: () => Promise<unknown>): Promise<void> {
     let active = true;
     let failure: { error: unknown } | undefined;
     const answer = async (error: unknown): Promise<void> => {
-      if (!onError) throw toHttpError(error);
+      if (!onError) throw reportedHttpError(error, failures);
       await onError(error, ctx);
     };
     const { state, guard } = openNodeSession(ctx.req, ctx.res, base, { secure: ctx.secure }, (error) => {
       if (active) failure = { error };
-      else ctx.onerror(toHttpError(error));
+      else ctx.onerror(reportedHttpError(error, failures));
     });
     ctx.session = state.session;
     ctx.sessionCookies = state.cookies;

@@ -6,8 +6,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CookieJar } from '../cookies.js';
+import { SessionKitError } from '../errors.js';
 import type { Session, SessionData } from '../session.js';
 import { sendErrorResponse, statusOf } from './internal/errors.js';
+import { FailureLog } from './internal/failure-log.js';
 import { openNodeSession } from './internal/node-session.js';
 import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsNodeRequest } from './internal/protocol.js';
@@ -40,8 +42,11 @@ export interface NodeSessionOptions<T extends object = SessionData> extends Base
    */
   trustProxy?: boolean;
   /**
-   * Answers failed requests. Default: a plain-text response — 503 naming the store when a store
-   * failed, the error's own 4xx/5xx status if it has one, else 500 (and the error is logged).
+   * Answers failed requests; it receives the error itself (`StoreError`…), whose message is not
+   * for clients. Default: a plain-text response that shows none of it — 503 `Session store
+   * unavailable` when a store failed, the error's own 4xx/5xx status if it has one, else 500 —
+   * and a log line (`console.error`, with the error and its cause): once per distinct cause for
+   * sessionkit's errors, for every unexpected 500 of the handler.
    */
   onError?: NodeErrorHandler;
 }
@@ -66,7 +71,10 @@ export function withSession<T extends object = SessionData>(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const base = resolveBaseOptions(options, NODE_OPTIONS, 'sessionkit/node withSession()');
   const trustProxy = optionalFlag('trustProxy', options.trustProxy);
-  const onError = optionalFunction<NodeErrorHandler>('onError', options.onError) ?? defaultErrorHandler;
+  const failures = new FailureLog();
+  const onError =
+    optionalFunction<NodeErrorHandler>('onError', options.onError) ??
+    ((error: unknown, _req: IncomingMessage, res: ServerResponse) => defaultErrorHandler(error, res, failures));
   return async function sessionHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const fail = (error: unknown): void => onError(error, req, res);
     const { state, guard } = openNodeSession(req, res, base, { secure: isHttpsNodeRequest(req, trustProxy) }, fail);
@@ -101,8 +109,13 @@ export function getCookies(req: IncomingMessage): CookieJar {
   return requestSessionOf(req, 'node').cookies;
 }
 
-/** The default `onError`: a short plain-text response; unexpected errors are logged. */
-function defaultErrorHandler(error: unknown, _req: IncomingMessage, res: ServerResponse): void {
-  if (statusOf(error) === 500) console.error(error);
+/**
+ * The default `onError`: a short plain-text response. sessionkit's errors (a store down…) are
+ * logged once per distinct cause; the handler's unexpected errors every time.
+ */
+function defaultErrorHandler(error: unknown, res: ServerResponse, failures: FailureLog): void {
+  const status = statusOf(error);
+  if (error instanceof SessionKitError) failures.report(error, status);
+  else if (status === 500) console.error(error);
   sendErrorResponse(res, error);
 }

@@ -7,7 +7,7 @@ import {
   type CookieSettings,
   type FlaskCookieSettings,
 } from '../config.js';
-import { readCookie } from '../cookies.js';
+import { readCookieValues } from '../cookies.js';
 import { cookieSaveFacts, decideSave, loadsBeforeSave, readSessionFacts } from '../decisions.js';
 import { CookieTooLargeError } from '../errors.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../secrets.js';
@@ -109,22 +109,34 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
 
   /**
    * Starts the session of a request from its `Cookie` header. Nothing is verified or parsed until
-   * the session is used; a bad cookie then yields an empty, new session.
+   * the session is used. When the header carries several cookies of the session's name (set for
+   * other paths or domains, or planted by a sibling subdomain), the first of them — up to
+   * `MAX_COOKIES_PER_NAME` — that verifies is the session; a bad cookie, or none that verifies,
+   * yields an empty, new session.
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
-    const value = readCookie(cookieHeader, this.settings.cookieName);
+    const values = readCookieValues(cookieHeader, this.settings.cookieName).filter((value) => value !== '');
     const session: Session<T> = new Session<T>({
-      isNew: !value,
+      isNew: values.length === 0,
       backend: {
         loadSync: () => {
-          const data = value ? this.decode(value) : null;
-          if (data === null && value) sessionInternals().adopt(session, { isNew: true });
+          const data = this.#firstValid(values);
+          if (data === null && values.length > 0) sessionInternals().adopt(session, { isNew: true });
           return data ?? {};
         },
         fingerprint: this.#fingerprint,
       },
     });
     return session;
+  }
+
+  /** The data of the first cookie value that verifies, or `null` when none does. */
+  #firstValid(values: readonly string[]): Record<string, unknown> | null {
+    for (const value of values) {
+      const data = this.decode(value);
+      if (data !== null) return data;
+    }
+    return null;
   }
 
   /**

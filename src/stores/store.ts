@@ -21,6 +21,13 @@ export interface Store {
   /** Short name used in error messages, e.g. "redis". */
   readonly name: string;
 
+  /**
+   * Upper bound of one call in milliseconds, for stores that bound their calls (the networked
+   * ones: their `timeoutMs` option). `ServerSessionInterface` derives the deadline of a whole
+   * load or save from it; a store without it gets the interface's default.
+   */
+  readonly timeoutMs?: number;
+
   /** Reads a record; `null` when the key is absent or expired. */
   load(key: string): Promise<StoreRecord | null>;
 

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCookies, getSession, session, type ExpressSessionOptions } from '../../src/adapters/express.js';
 import { CookieSessionInterface } from '../../src/interfaces/cookie.js';
 import { ServerSessionInterface } from '../../src/interfaces/server.js';
-import { StoreError } from '../../src/errors.js';
+import { SessionStoreUnavailableError, StoreError } from '../../src/errors.js';
 import { describeAdapterContract, type StartOptions, type TestData } from './support/contract.js';
+import { captureConsoleErrors } from './support/console.js';
 import { Browser, delay, listen, setCookies, type RunningApp } from './support/http.js';
 import { FlakyStore } from './support/stores.js';
 
@@ -80,7 +81,8 @@ function buildApp(options: Options, configure?: (app: express.Express) => void, 
 
 /** Quiet error handler: Express's default one logs every error to stderr. */
 const answerErrors: ErrorRequestHandler = (error: { status?: number; message: string }, _req, res, _next) => {
-  res.status(error.status ?? 500).type('text').send(error instanceof StoreError ? `store ${error.store} failed` : 'error');
+  const store = error instanceof SessionStoreUnavailableError ? error.cause.store : undefined;
+  res.status(error.status ?? 500).type('text').send(store ? `store ${store} failed` : 'error');
 };
 
 const start = (
@@ -126,14 +128,24 @@ describe('express adapter', () => {
   });
 
   describe('errors', () => {
-    it('passes a failed save to next(err) with status 503 by default', async () => {
+    it('passes a failed save to next(err) as SessionStoreUnavailableError (status 503, the StoreError as cause), logged once', async () => {
       const store = new FlakyStore();
       const app = await start({ sessionInterface: new ServerSessionInterface<TestData>({ store }) });
       try {
         store.failing = true;
-        const response = await fetch(`${app.url}/count`);
-        expect(response.status).toBe(503);
-        expect(await response.text()).toBe('store flaky failed');
+        const { result: bodies, logged } = await captureConsoleErrors(async () => {
+          const seen: string[] = [];
+          for (let i = 0; i < 3; i++) {
+            const response = await fetch(`${app.url}/count`);
+            expect(response.status).toBe(503);
+            seen.push(await response.text());
+          }
+          return seen;
+        });
+        expect(bodies).toEqual(['store flaky failed', 'store flaky failed', 'store flaky failed']);
+        // Three requests, one cause: one log line, with the StoreError itself.
+        expect(logged).toHaveLength(1);
+        expect(logged[0]![1]).toBeInstanceOf(StoreError);
       } finally {
         await app.close();
       }
@@ -146,7 +158,7 @@ describe('express adapter', () => {
       process.env.NODE_ENV = 'test'; // finalhandler stays quiet in test
       try {
         store.failing = true;
-        const response = await fetch(`${app.url}/login`, { redirect: 'manual' });
+        const { result: response } = await captureConsoleErrors(() => fetch(`${app.url}/login`, { redirect: 'manual' }));
         expect(response.status).toBe(503);
         expect(response.headers.get('location')).toBeNull();
         await response.text();

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSession, sessionPlugin, type FastifySessionOptions } from '../../src/adapters/fastify.js';
 import { CookieSessionInterface } from '../../src/interfaces/cookie.js';
 import { ServerSessionInterface } from '../../src/interfaces/server.js';
+import { SessionStoreUnavailableError, StoreError } from '../../src/errors.js';
+import { captureConsoleErrors } from './support/console.js';
 import { describeAdapterContract, type StartOptions, type TestData } from './support/contract.js';
 import { Browser, delay, setCookies, type RunningApp } from './support/http.js';
 import { FlakyStore } from './support/stores.js';
@@ -155,26 +157,27 @@ describe('fastify adapter', () => {
       await app.close();
     });
 
-    it("routes a failed save through Fastify's error handler with statusCode 503", async () => {
+    it("routes a failed save through Fastify's error handler as SessionStoreUnavailableError (statusCode 503)", async () => {
       store.failing = true;
       try {
-        const response = await fetch(`${app.url}/count`);
+        const { result: response } = await captureConsoleErrors(() => fetch(`${app.url}/count`));
         expect(response.status).toBe(503);
-        expect(await response.json()).toEqual({ failed: 'StoreError' });
+        expect(await response.json()).toEqual({ failed: 'SessionStoreUnavailableError' });
         expect(response.headers.getSetCookie()).toEqual([]);
       } finally {
         store.failing = false;
       }
       expect(handled).toHaveLength(1);
+      expect((handled[0] as SessionStoreUnavailableError).cause).toBeInstanceOf(StoreError);
       expect((await fetch(`${app.url}/peek`)).status).toBe(200);
     });
 
     it('answers a hijacked reply whose save failed with a plain 503', async () => {
       store.failing = true;
       try {
-        const response = await fetch(`${app.url}/late`);
+        const { result: response } = await captureConsoleErrors(() => fetch(`${app.url}/late`));
         expect(response.status).toBe(503);
-        expect(await response.text()).toBe('Session store unavailable (flaky)');
+        expect(await response.text()).toBe('Session store unavailable');
       } finally {
         store.failing = false;
       }

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { session, type HonoSessionOptions, type SessionEnv } from '../../src/adapters/hono.js';
 import { CookieSessionInterface } from '../../src/interfaces/cookie.js';
 import { ServerSessionInterface } from '../../src/interfaces/server.js';
-import { StoreError } from '../../src/errors.js';
+import { SessionStoreUnavailableError, StoreError } from '../../src/errors.js';
+import { captureConsoleErrors } from './support/console.js';
 import { describeAdapterContract, type StartOptions, type TestData } from './support/contract.js';
 import { Browser, delay, listen, setCookies, type RunningApp } from './support/http.js';
 import { FlakyStore } from './support/stores.js';
@@ -136,13 +137,19 @@ describe('hono adapter', () => {
   });
 
   describe('errors', () => {
-    it('answers 503 naming the store through the default error handler', async () => {
+    it('answers 503 Session store unavailable through the default error handler, and logs the cause once', async () => {
       const store = new FlakyStore();
       const app = buildApp({ sessionInterface: new ServerSessionInterface<TestData>({ store }) });
       store.failing = true;
-      const response = await app.request('http://example.test/count');
-      expect(response.status).toBe(503);
-      expect(await response.text()).toBe('Session store unavailable (flaky)');
+      const { result: responses, logged } = await captureConsoleErrors(() =>
+        Promise.all([1, 2, 3].map(() => app.request('http://example.test/count'))),
+      );
+      for (const response of responses) {
+        expect(response.status).toBe(503);
+        expect(await response.text()).toBe('Session store unavailable');
+      }
+      expect(logged).toHaveLength(1);
+      expect((logged[0]![1] as StoreError).store).toBe('flaky');
     });
 
     it("hands the error to app.onError with status 503", async () => {
@@ -154,10 +161,11 @@ describe('hono adapter', () => {
         return c.text('app handler', (error as { status?: 503 }).status ?? 500);
       });
       store.failing = true;
-      const response = await app.request('http://example.test/count');
+      const { result: response } = await captureConsoleErrors(async () => app.request('http://example.test/count'));
       expect(response.status).toBe(503);
       expect(await response.text()).toBe('app handler');
-      expect(seen[0]).toBeInstanceOf(StoreError);
+      expect(seen[0]).toBeInstanceOf(SessionStoreUnavailableError);
+      expect((seen[0] as SessionStoreUnavailableError).cause).toBeInstanceOf(StoreError);
     });
 
     it('lets onError answer with its own response, without the handler headers', async () => {

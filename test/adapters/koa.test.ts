@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSession, session, type KoaSessionContext, type KoaSessionOptions } from '../../src/adapters/koa.js';
 import { CookieSessionInterface } from '../../src/interfaces/cookie.js';
 import { ServerSessionInterface } from '../../src/interfaces/server.js';
-import { StoreError } from '../../src/errors.js';
+import { SessionStoreUnavailableError, StoreError } from '../../src/errors.js';
+import { captureConsoleErrors } from './support/console.js';
 import { describeAdapterContract, type StartOptions, type TestData } from './support/contract.js';
 import { Browser, delay, listen, setCookies, type RunningApp } from './support/http.js';
 import { FlakyStore } from './support/stores.js';
@@ -182,17 +183,21 @@ describe('koa adapter', () => {
       await app.close();
     });
 
-    it('throws a failed save into Koa error handling with status 503', async () => {
+    it('throws a failed save into Koa error handling as SessionStoreUnavailableError (status 503, the StoreError as cause)', async () => {
       store.failing = true;
       try {
-        const response = await fetch(`${app.url}/count`);
+        const { result: response } = await captureConsoleErrors(() => fetch(`${app.url}/count`));
         expect(response.status).toBe(503);
-        expect(await response.text()).toBe('Service Unavailable');
+        expect(await response.text()).toBe('Session store unavailable');
       } finally {
         store.failing = false;
       }
-      expect(upstream.at(-1)).toBeInstanceOf(StoreError);
-      expect((upstream.at(-1) as { status?: number }).status).toBe(503);
+      const thrown = upstream.at(-1) as SessionStoreUnavailableError;
+      expect(thrown).toBeInstanceOf(SessionStoreUnavailableError);
+      expect(thrown.status).toBe(503);
+      expect(thrown.expose).toBe(true);
+      expect(thrown.cause).toBeInstanceOf(StoreError);
+      expect(thrown.cause.store).toBe('flaky');
     });
 
     it('lets onError answer instead', async () => {

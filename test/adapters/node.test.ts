@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCookies, getSession, withSession, type NodeSessionOptions, type SessionRequest } from '../../src/adapters/node.js';
 import { CookieSessionInterface } from '../../src/interfaces/cookie.js';
 import { ServerSessionInterface } from '../../src/interfaces/server.js';
-import { SessionNotLoadedError } from '../../src/errors.js';
+import { SessionNotLoadedError, StoreError } from '../../src/errors.js';
+import { captureConsoleErrors } from './support/console.js';
 import { describeAdapterContract, type StartOptions, type TestData } from './support/contract.js';
 import { Browser, delay, listen, setCookies, type RunningApp } from './support/http.js';
 import { FlakyStore } from './support/stores.js';
@@ -264,15 +265,24 @@ describe('node:http adapter', () => {
       }
     });
 
-    it('names the store in the default 503 text', async () => {
+    it('answers 503 Session store unavailable by default, and logs each distinct cause once', async () => {
       const store = new FlakyStore();
       const server = new ServerSessionInterface<TestData>({ store });
       const app = await start({ sessionInterface: server });
       try {
         store.failing = true;
-        const response = await fetch(`${app.url}/count`);
-        expect(response.status).toBe(503);
-        expect(await response.text()).toBe('Session store unavailable (flaky)');
+        const { logged } = await captureConsoleErrors(async () => {
+          for (let i = 0; i < 3; i++) {
+            const response = await fetch(`${app.url}/count`);
+            expect(response.status).toBe(503);
+            expect(await response.text()).toBe('Session store unavailable');
+          }
+          // Another cause: a load that fails (the request carries a well-formed session id).
+          const response = await fetch(`${app.url}/count`, { headers: { cookie: `session=${'b'.repeat(43)}` } });
+          expect(response.status).toBe(503);
+          await response.text();
+        });
+        expect(logged.map((args) => (args[1] as StoreError).operation)).toEqual(['create', 'load']);
       } finally {
         await app.close();
       }

@@ -42,6 +42,8 @@ export interface ChangeWrite {
   readonly maxRetries: number;
   readonly rules: SaveRules;
   readonly clock: () => number;
+  /** Aborts at the save's deadline: no further store call starts. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -61,11 +63,13 @@ export async function writeChanges(write: ChangeWrite): Promise<Written | undefi
     data = mergeChanges(previous.data, mine, changed);
   }
   for (let attempt = 0; ; attempt++) {
+    write.signal?.throwIfAborted();
     const now = clock();
     const ttl = recordTtl(createdAt, now, rules);
     const value = codec.encode(data, { createdAt });
     const result = await store.update(key, value, record.version, ttl);
     if (result.ok) return { record: { value, version: result.version, expiresAt: now + ttl }, data };
+    write.signal?.throwIfAborted();
     const fresh = result.reason === 'conflict' ? await store.load(key) : null;
     const live = fresh ? decodeLive(fresh, codec, clock(), rules) : undefined;
     if (!fresh || !live) return undefined;

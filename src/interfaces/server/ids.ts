@@ -29,6 +29,19 @@ export function isWellFormedSessionId(id: string, bytes: number = SESSION_ID_BYT
   return id.length === Math.ceil((bytes * 4) / 3) && BASE64URL.test(id);
 }
 
+/**
+ * The ids in the session cookie values a request sent, in order: those well-formed (and correctly
+ * signed, with a signer), each once.
+ */
+export function idsFromCookies(values: readonly string[], signer: Signer | undefined): string[] {
+  const ids: string[] = [];
+  for (const value of values) {
+    const id = idFromCookie(value, signer);
+    if (id !== undefined && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 /** The id in a cookie value when it is well-formed (and correctly signed, with a signer). */
 export function idFromCookie(value: string | undefined, signer: Signer | undefined): string | undefined {
   if (!value) return undefined;
@@ -50,10 +63,18 @@ export function cookieValueOf(id: string, signer: Signer | undefined): string {
 
 /**
  * Stores `value` under a fresh id (`keyPrefix + id`); `create` refuses taken keys, so a session
- * is never overwritten. Returns the id and the record's version.
+ * is never overwritten. Returns the id and the record's version. Once `signal` aborts (the
+ * save's deadline), no further try starts.
  */
-export async function createUnderFreshId(store: Store, keyPrefix: string, value: Uint8Array, ttlMs: number): Promise<{ id: string; version: string }> {
+export async function createUnderFreshId(
+  store: Store,
+  keyPrefix: string,
+  value: Uint8Array,
+  ttlMs: number,
+  signal?: AbortSignal,
+): Promise<{ id: string; version: string }> {
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     const id = generateSessionId(SESSION_ID_BYTES);
     const version = await store.create(keyPrefix + id, value, ttlMs);
     if (version !== null) return { id, version };

@@ -3,7 +3,7 @@
  * request carries out what `decideSave` planned with store calls.
  */
 import type { CookieSettings } from '../../config.js';
-import { readCookie } from '../../cookies.js';
+import { readCookieValues } from '../../cookies.js';
 import { absoluteEnd, decideSave, expirationTime, isTouchDue, readSessionFacts, recordTtl, type SaveFacts, type SavePlan } from '../../decisions.js';
 import { SessionKitError } from '../../errors.js';
 import { FlaskSessionCodec } from '../../serialization/records/flask-session.js';
@@ -15,15 +15,19 @@ import { PERMANENT_KEY, Session } from '../../session.js';
 import type { Store, StoreRecord } from '../../stores/store.js';
 import type { RequestInfo, SaveResult, SessionInterface } from '../session-interface.js';
 import { keysToWrite, writeChanges } from './conflict.js';
-import { cookieValueOf, createUnderFreshId, idFromCookie } from './ids.js';
+import { operationDeadlineMs, withinDeadline, type BoundedOperation } from './deadline.js';
+import { cookieValueOf, createUnderFreshId, idsFromCookies } from './ids.js';
 import { decodeLive } from './live-record.js';
 import { openDefaultStore, resolveServerOptions, type ResolvedServerOptions, type ServerSessionOptions } from './options.js';
 import { SaveQueue, type SaveTurn } from './save-queue.js';
 
 /** What the interface remembers about a session between `open` and `save`. */
 interface ServerState {
-  /** Id the request presented (already unsigned and well-formed), if any. */
-  requestedId: string | undefined;
+  /**
+   * Ids the request presented in cookies of the session's name, in order (unsigned and
+   * well-formed); the session is the first of them the store knows.
+   */
+  requestedIds: readonly string[];
   /** The record as loaded or last written, while the session is stored. */
   record: StoreRecord | undefined;
   /** When the stored session was created (epoch ms). */
@@ -49,6 +53,10 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   readonly #queue = new SaveQueue();
   readonly #state = new WeakMap<Session<T>, ServerState>();
   readonly #fingerprint: (value: unknown) => string;
+  /** Milliseconds one load or save may take, as its caller sees it. */
+  readonly #deadlineMs: number;
+  /** Name of the store for errors, known once the default store is opened. */
+  #storeName: string;
   #store: Promise<Store> | undefined;
   #codec: Promise<RecordCodec> | undefined;
 
@@ -59,6 +67,8 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.#cookie = new SessionCookieWriter(this.settings);
     const json = new TaggedJSONSerializer();
     this.#fingerprint = (value) => json.dumps(value);
+    this.#deadlineMs = operationDeadlineMs(this.#options.operationTimeoutMs, this.#options.store?.timeoutMs);
+    this.#storeName = this.#options.store?.name ?? 'default';
   }
 
   /** Name of the session cookie. */
@@ -69,7 +79,12 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   /** The store in use (the default SQLite store is opened on first use). */
   store(): Promise<Store> {
     const given = this.#options.store;
-    this.#store ??= given ? Promise.resolve(given) : openDefaultStore();
+    this.#store ??= given
+      ? Promise.resolve(given)
+      : openDefaultStore().then((store) => {
+          this.#storeName = store.name;
+          return store;
+        });
     return this.#store;
   }
 
@@ -83,50 +98,69 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   /**
    * Starts the session of a request. Does no I/O: the store is read by `await session.load()`
    * (the adapters call it before the handler unless told to be lazy). Without a valid id in the
-   * cookie the session is new, empty and already loaded.
+   * cookie the session is new, empty and already loaded. When the header carries several cookies
+   * of the session's name (other paths or domains, or one planted by a sibling subdomain), the
+   * session is the first of them — up to `MAX_COOKIES_PER_NAME` — whose id the store knows.
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
-    const requestedId = idFromCookie(readCookie(cookieHeader, this.settings.cookieName), this.#options.signer);
-    const state: ServerState = { requestedId, record: undefined, createdAt: 0 };
+    const requestedIds = idsFromCookies(readCookieValues(cookieHeader, this.settings.cookieName), this.#options.signer);
+    const state: ServerState = { requestedIds, record: undefined, createdAt: 0 };
     const fingerprint = this.#fingerprint;
     // Without a valid id there is nothing to read: the session starts loaded and empty.
     const session: Session<T> =
-      requestedId === undefined
+      requestedIds.length === 0
         ? new Session<T>({ data: {}, isNew: true, backend: { fingerprint } })
-        : new Session<T>({ isNew: false, backend: { loadAsync: () => this.#load(session, state), fingerprint } });
+        : new Session<T>({
+            isNew: false,
+            backend: { loadAsync: () => this.#bounded('load', (signal) => this.#load(session, state, signal)), fingerprint },
+          });
     this.#state.set(session, state);
     return session;
   }
 
   /** Reads a session's data by id, as a request with that id would see it; `null` if none. */
-  async get(id: string): Promise<Record<string, unknown> | null> {
-    const record = await (await this.store()).load(this.keyPrefix + id);
-    if (!record) return null;
-    return decodeLive(record, await this.codec(), this.#options.clock(), this.#options.rules)?.data ?? null;
+  get(id: string): Promise<Record<string, unknown> | null> {
+    return this.#bounded('load', async () => {
+      const [store, codec] = await Promise.all([this.store(), this.codec()]);
+      const record = await store.load(this.keyPrefix + id);
+      if (!record) return null;
+      return decodeLive(record, codec, this.#options.clock(), this.#options.rules)?.data ?? null;
+    });
   }
 
-  async #load(session: Session<T>, state: ServerState): Promise<Record<string, unknown>> {
-    const id = state.requestedId;
-    if (id === undefined) return {};
+  /** Runs one load or save within its deadline (see `deadline.ts`). */
+  #bounded<R>(operation: BoundedOperation, fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    return withinDeadline(this.#deadlineMs, () => this.#storeName, operation, fn);
+  }
+
+  async #load(session: Session<T>, state: ServerState, signal: AbortSignal): Promise<Record<string, unknown>> {
     const [store, codec] = await Promise.all([this.store(), this.codec()]);
-    const record = await store.load(this.keyPrefix + id);
-    const live = record ? decodeLive(record, codec, this.#options.clock(), this.#options.rules) : undefined;
-    if (!record || !live) {
-      // Unknown, expired or unreadable: never adopt the id the client sent.
-      sessionInternals().adopt(session, { isNew: true });
-      return {};
+    // The first id the store knows is the session; a later id is read only when those before it
+    // are unknown, so the usual request (one cookie) reads the store once.
+    for (const id of state.requestedIds) {
+      signal.throwIfAborted();
+      const record = await store.load(this.keyPrefix + id);
+      // Past the deadline the caller has its StoreError: the session stays as it was.
+      signal.throwIfAborted();
+      const live = record ? decodeLive(record, codec, this.#options.clock(), this.#options.rules) : undefined;
+      if (!record || !live) continue;
+      state.record = record;
+      state.createdAt = live.createdAt;
+      sessionInternals().adopt(session, { id, isNew: false });
+      return live.data;
     }
-    state.record = record;
-    state.createdAt = live.createdAt;
-    sessionInternals().adopt(session, { id, isNew: false });
-    return live.data;
+    // Unknown, expired or unreadable: never adopt an id the client sent.
+    sessionInternals().adopt(session, { isNew: true });
+    return {};
   }
 
   /**
    * Writes what changed and says which cookie to send, as Flask-Session's `save_session`: decide,
    * then carry out — permanence of a new session, the store call, the cookie. A request that
    * never loaded the session makes no store call. Throws `StoreError` when the store fails
-   * (nothing is half-written).
+   * (nothing is half-written), or when the store calls, together with the wait for earlier saves
+   * of this session, take longer than the deadline (`operationTimeout`); saves waiting behind
+   * one that failed so fail at once, with its error.
    */
   async save(session: Session<T>, request?: RequestInfo): Promise<SaveResult> {
     const state = this.#state.get(session);
@@ -140,7 +174,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     // 3. A new session is permanent unless the request said otherwise (SESSION_PERMANENT).
     if (plan.makePermanent) session.permanent = true;
     // 4. The store call: delete, create, recreate, update or touch.
-    const outcome = await this.#carryOut(plan, session, state, facts.nowMs);
+    const outcome = await this.#bounded('save', (signal) => this.#carryOut(plan, session, state, facts.nowMs, signal));
     // 5. The record vanished meanwhile (destroyed elsewhere, or expired): this session ends too.
     if (outcome === 'gone') return this.#end(session, state, request);
     // 6. The cookie: set (with its expiry), delete, or nothing.
@@ -157,58 +191,65 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       storage: 'server',
       session: readSessionFacts(session),
       hasRecord: record !== undefined,
-      hadRequestedId: state.requestedId !== undefined,
+      hadRequestedId: state.requestedIds.length > 0,
       refreshDue: record !== undefined && isTouchDue(record.expiresAt, state.createdAt, nowMs, this.#options.rules),
       createdAtMs: record === undefined ? undefined : state.createdAt,
       nowMs,
     };
   }
 
-  /** Carries out the plan's data action with store calls. */
-  async #carryOut(plan: SavePlan, session: Session<T>, state: ServerState, nowMs: number): Promise<Outcome> {
+  /**
+   * Carries out the plan's data action with store calls. Once `signal` aborts (the deadline
+   * passed), no further store call starts.
+   */
+  async #carryOut(plan: SavePlan, session: Session<T>, state: ServerState, nowMs: number, signal: AbortSignal): Promise<Outcome> {
     const key = state.record === undefined ? undefined : this.keyPrefix + session.id;
     switch (plan.data) {
       case 'none':
         return 'done';
       case 'delete':
-        await this.#deleteRecord(state, key);
+        await this.#deleteRecord(state, key, signal);
         return 'done';
       case 'create':
         // Destroyed, then written again: the old record goes first; the new data gets a new id.
-        if (plan.deleteLoaded) await this.#deleteRecord(state, key);
-        await this.#storeUnderFreshId(plan, session, state, nowMs);
+        if (plan.deleteLoaded) await this.#deleteRecord(state, key, signal);
+        await this.#storeUnderFreshId(plan, session, state, nowMs, signal);
         return 'done';
       case 'recreate':
         // regenerate(): the new record exists before the old one goes, so a failure loses nothing.
-        await this.#storeUnderFreshId(plan, session, state, nowMs);
-        await this.#deleteRecord(undefined, key);
+        await this.#storeUnderFreshId(plan, session, state, nowMs, signal);
+        await this.#deleteRecord(undefined, key, signal);
         return 'done';
       case 'update':
-        return this.#queue.run(key!, (turn) => this.#update(session, state, key!, turn));
+        return this.#queue.run(key!, signal, (turn) => this.#update(session, state, key!, turn, signal));
       case 'touch':
-        return this.#touch(state, key!, nowMs);
+        return this.#touch(state, key!, nowMs, signal);
     }
   }
 
-  async #deleteRecord(state: ServerState | undefined, key: string | undefined): Promise<void> {
-    if (key !== undefined) await (await this.store()).destroy(key);
+  async #deleteRecord(state: ServerState | undefined, key: string | undefined, signal: AbortSignal): Promise<void> {
+    if (key !== undefined) {
+      const store = await this.store();
+      signal.throwIfAborted();
+      await store.destroy(key);
+    }
     if (state) state.record = undefined;
   }
 
   /** Stores the session under a fresh id (a new session, or `regenerate()`). */
-  async #storeUnderFreshId(plan: SavePlan, session: Session<T>, state: ServerState, nowMs: number): Promise<void> {
+  async #storeUnderFreshId(plan: SavePlan, session: Session<T>, state: ServerState, nowMs: number, signal: AbortSignal): Promise<void> {
     const store = await this.store();
     const createdAt = plan.createdAtMs;
     const value = (await this.codec()).encode(sessionInternals().snapshotData(session), { createdAt });
     const ttl = recordTtl(createdAt, nowMs, this.#options.rules);
-    const { id, version } = await createUnderFreshId(store, this.keyPrefix, value, ttl);
+    const { id, version } = await createUnderFreshId(store, this.keyPrefix, value, ttl, signal);
     state.record = { value, version, expiresAt: nowMs + ttl };
     state.createdAt = createdAt;
     sessionInternals().adopt(session, { id });
   }
 
   /** The conditional write of this request's changes, in its turn among the saves of this process. */
-  async #update(session: Session<T>, state: ServerState, key: string, turn: SaveTurn): Promise<Outcome> {
+  async #update(session: Session<T>, state: ServerState, key: string, turn: SaveTurn, signal: AbortSignal): Promise<Outcome> {
     const internals = sessionInternals();
     const mine = internals.snapshotData(session);
     const [store, codec] = await Promise.all([this.store(), this.codec()]);
@@ -224,6 +265,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       maxRetries: this.#options.maxRetries,
       rules: this.#options.rules,
       clock: this.#options.clock,
+      signal,
     });
     if (!written) return 'gone';
     state.record = written.record;
@@ -233,10 +275,12 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   }
 
   /** Extends an unchanged record's expiry; `gone` when the record no longer exists. */
-  async #touch(state: ServerState, key: string, nowMs: number): Promise<Outcome> {
+  async #touch(state: ServerState, key: string, nowMs: number, signal: AbortSignal): Promise<Outcome> {
     const record = state.record!;
     const ttl = recordTtl(state.createdAt, nowMs, this.#options.rules);
-    if (!(await (await this.store()).touch(key, ttl))) return 'gone';
+    const store = await this.store();
+    signal.throwIfAborted();
+    if (!(await store.touch(key, ttl))) return 'gone';
     state.record = { ...record, expiresAt: nowMs + ttl };
     return 'done';
   }

@@ -65,6 +65,13 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
   /** How many times a save re-applies its changes after a concurrent write. Default 50. */
   maxRetries?: number;
   /**
+   * Seconds a `load()` or `save()` may take as the caller sees it — waiting for earlier saves of
+   * the same session, conflict retries and merges included — before it fails with `StoreError`
+   * (cause: `OperationTimeoutError`). Default: the store's `timeoutMs` plus 250 ms
+   * (`DEADLINE_SLACK_MS`), or 10 s for stores without `timeoutMs` (memory, filesystem, SQLite).
+   */
+  operationTimeout?: number;
+  /**
    * Store records as Flask-Session 0.8 does (`SESSION_SERIALIZATION_FORMAT`): the bare session
    * dict as msgpack (`'msgpack'`, needs `msgpackr`) or JSON, so a Flask app using Flask-Session
    * and this interface share sessions through one store (use a store in its Flask-Session
@@ -99,12 +106,17 @@ export const TOUCH_INTERVAL_FRACTION = 1 / 10;
  * of one user ever race; only a store that always reports a conflict exhausts it.
  */
 export const DEFAULT_MAX_RETRIES = 50;
+/**
+ * Shortest `operationTimeout` accepted, in seconds: 1 ms, the resolution of node's timers. (A
+ * deadline that short fails every operation; it is allowed for tests.)
+ */
+export const MIN_OPERATION_TIMEOUT_SECONDS = 0.001;
 /** Flask-Session's signer of session ids (`SESSION_USE_SIGNER`): itsdangerous `Signer`, this salt, hmac, SHA-1. */
 export const FLASK_SESSION_SIGNER = { salt: 'flask-session', keyDerivation: 'hmac', digest: 'sha1' } as const;
 
 const OWN_OPTIONS = [
   'store', 'useSigner', 'SESSION_USE_SIGNER', 'keyPrefix', 'SESSION_KEY_PREFIX', 'permanent', 'SESSION_PERMANENT',
-  'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'codec', 'serializationFormat',
+  'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'codec', 'serializationFormat',
   'SESSION_SERIALIZATION_FORMAT', 'clock',
 ];
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
@@ -123,6 +135,8 @@ export interface ResolvedServerOptions {
   readonly keyPrefix: string;
   /** Concurrent writes a save tolerates. */
   readonly maxRetries: number;
+  /** The deadline of one load or save in ms (`operationTimeout`), or `undefined` for the store's default. */
+  readonly operationTimeoutMs: number | undefined;
   /** A record codec, or a Flask-Session format whose codec loads on first use. */
   readonly codec: RecordCodec | FlaskSessionFormat;
   /** Current time in epoch ms. */
@@ -153,6 +167,10 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
       ? Math.min(MAX_DEFAULT_TOUCH_INTERVAL_MS, shortestMs * TOUCH_INTERVAL_FRACTION)
       : validate.seconds('touchInterval', options.touchInterval, { min: 0 }) * 1000;
   const maxRetries = options.maxRetries === undefined ? DEFAULT_MAX_RETRIES : validate.count('maxRetries', options.maxRetries);
+  const operationTimeoutMs =
+    options.operationTimeout === undefined
+      ? undefined
+      : validate.seconds('operationTimeout', options.operationTimeout, { min: MIN_OPERATION_TIMEOUT_SECONDS }) * 1000;
 
   const formatOpt = pickOption(options, 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT');
   if (formatOpt && options.codec) throw new ConfigError(formatOpt.name, 'give either a serialization format or a codec, not both');
@@ -167,7 +185,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
     absoluteTimeoutMs,
     touchIntervalMs,
   });
-  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, maxRetries, codec, clock });
+  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, maxRetries, operationTimeoutMs, codec, clock });
 }
 
 /** The store used when none is given: the embedded SQLite store under the working directory. */

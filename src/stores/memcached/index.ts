@@ -90,6 +90,7 @@ export class MemcachedStore implements Store {
   readonly #client: MemjsClient | undefined;
   readonly #servers: string;
   readonly #timeoutMs: number;
+  /** Upper bound of one call in milliseconds (the `timeoutMs` option). */ get timeoutMs(): number { return this.#timeoutMs; }
   readonly #bare: boolean;
   readonly #clock: () => number;
   readonly #connection: LazyConnection<Connection>;

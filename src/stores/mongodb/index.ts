@@ -115,6 +115,7 @@ export class MongoStore implements Store {
   readonly #client: MongoClient | undefined;
   readonly #url: string;
   readonly #timeoutMs: number;
+  /** Upper bound of one call in milliseconds (the `timeoutMs` option). */ get timeoutMs(): number { return this.#timeoutMs; }
   readonly #dbName: string;
   readonly #collectionName: string;
   readonly #createIndex: boolean;

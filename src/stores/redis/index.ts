@@ -74,6 +74,7 @@ export class RedisStore implements Store {
   readonly name = 'redis';
   readonly #redis: RedisAdapter;
   readonly #timeoutMs: number;
+  /** Upper bound of one call in milliseconds (the `timeoutMs` option). */ get timeoutMs(): number { return this.#timeoutMs; }
   readonly #layout: RedisLayout;
 
   /** Checks that `client` is a supported Redis client; sends nothing. */

@@ -142,6 +142,7 @@ export class SqlStore implements Store {
   readonly #options: SqlStoreOptions;
   readonly #table: string;
   readonly #timeoutMs: number;
+  /** Upper bound of one call in milliseconds (the `timeoutMs` option). */ get timeoutMs(): number { return this.#timeoutMs; }
   readonly #createsTable: boolean;
   readonly #clock: () => number;
   readonly #flaskLayout: boolean;
