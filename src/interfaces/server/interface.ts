@@ -56,7 +56,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.#options = resolveServerOptions(options);
     this.settings = this.#options.settings;
     this.keyPrefix = this.#options.keyPrefix;
-    this.#cookie = new SessionCookieWriter(this.settings);
+    this.#cookie = new SessionCookieWriter(this.settings, this.#options.deletionStyle);
     const json = new TaggedJSONSerializer();
     this.#fingerprint = (value) => json.dumps(value);
   }
@@ -89,11 +89,13 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const requestedId = idFromCookie(readCookie(cookieHeader, this.settings.cookieName), this.#options.signer);
     const state: ServerState = { requestedId, record: undefined, createdAt: 0 };
     const fingerprint = this.#fingerprint;
-    // Without a valid id there is nothing to read: the session starts loaded and empty.
+    // Like Flask-Session's sessions, clear() keeps the permanent flag.
+    const backend = { fingerprint, keepsPermanentOnClear: true };
+    // Without a valid id there is nothing to read: the session starts loaded, new and empty.
     const session: Session<T> =
       requestedId === undefined
-        ? new Session<T>({ data: {}, isNew: true, backend: { fingerprint } })
-        : new Session<T>({ isNew: false, backend: { loadAsync: () => this.#load(session, state), fingerprint } });
+        ? new Session<T>({ data: this.#newSessionData(), isNew: true, backend })
+        : new Session<T>({ isNew: false, backend: { ...backend, loadAsync: () => this.#load(session, state) } });
     this.#state.set(session, state);
     return session;
   }
@@ -114,12 +116,21 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     if (!record || !live) {
       // Unknown, expired or unreadable: never adopt the id the client sent.
       sessionInternals().adopt(session, { isNew: true });
-      return {};
+      return this.#newSessionData();
     }
     state.record = record;
     state.createdAt = live.createdAt;
     sessionInternals().adopt(session, { id, isNew: false });
     return live.data;
+  }
+
+  /**
+   * The data a new session starts with: `{ _permanent: true }` when new sessions are permanent
+   * (`SESSION_PERMANENT`), as Flask-Session opens them — so `session.permanent` reads true from
+   * the start, `_permanent` is the first key, and a session holding nothing else counts as empty.
+   */
+  #newSessionData(): Record<string, unknown> {
+    return this.#options.rules.permanentByDefault === true ? { [PERMANENT_KEY]: true } : {};
   }
 
   /**
@@ -201,7 +212,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const createdAt = plan.createdAtMs;
     const value = (await this.codec()).encode(sessionInternals().snapshotData(session), { createdAt });
     const ttl = recordTtl(createdAt, nowMs, this.#options.rules);
-    const { id, version } = await createUnderFreshId(store, this.keyPrefix, value, ttl);
+    const { id, version } = await createUnderFreshId(store, this.keyPrefix, value, ttl, this.#options.idBytes);
     state.record = { value, version, expiresAt: nowMs + ttl };
     state.createdAt = createdAt;
     sessionInternals().adopt(session, { id });
