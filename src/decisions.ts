@@ -12,7 +12,7 @@
  * |---|-----------------------------------------|-------------------------------|------------------------------------------|-------------|
  * | 1 | not loaded                              | none                          | none                                     | no          |
  * | 2 | destroyed, then written again           | create (the loaded one goes)  | set                                      | yes         |
- * | 3 | destroyed, or emptied and changed       | delete if stored, else none   | delete (server: only if an id was sent, unless `deleteCookieWithoutId`) | yes |
+ * | 3 | destroyed, or emptied and changed       | delete if stored, else none   | delete (server: only if an id was sent*) | yes         |
  * | 4 | empty                                   | none                          | none                                     | if accessed |
  * | 5 | regenerate requested, unchanged         | none                          | none                                     | if accessed |
  * | 6 | regenerate requested                    | recreate (create if unstored) | set                                      | yes         |
@@ -22,6 +22,9 @@
  * |10 | unchanged, nothing to refresh           | none                          | none                                     | if accessed |
  * |11 | unchanged, refresh not due yet          | none                          | none                                     | if accessed |
  * |12 | unchanged, refresh due                  | touch                         | set if `shouldSetCookie`, else none      | if set or accessed |
+ *
+ * (*) or always, with the rule `deleteCookieWithoutId` (Flask-Session sends it whenever a session
+ * is emptied).
  *
  * "Empty" is Python's `not session`: a cookie session is empty when it holds no key — so one
  * holding only `_permanent: false` is not, as in Flask; a server-side session is empty when it
