@@ -12,24 +12,39 @@
  * |---|-----------------------------------------|-------------------------------|------------------------------------------|-------------|
  * | 1 | not loaded                              | none                          | none                                     | no          |
  * | 2 | destroyed, then written again           | create (the loaded one goes)  | set                                      | yes         |
- * | 3 | destroyed, or emptied and changed       | delete if stored, else none   | delete (server: only if an id was sent)  | yes         |
+ * | 3 | destroyed, or emptied and changed       | delete if stored, else none   | delete (server: only if an id was sent*) | yes         |
  * | 4 | empty                                   | none                          | none                                     | if accessed |
  * | 5 | regenerate requested, unchanged         | none                          | none                                     | if accessed |
  * | 6 | regenerate requested                    | recreate (create if unstored) | set                                      | yes         |
  * | 7 | not stored yet, unchanged               | none                          | none                                     | if accessed |
  * | 8 | not stored yet                          | create                        | set                                      | yes         |
  * | 9 | changed                                 | update                        | set                                      | yes         |
- * |10 | unchanged, no refresh, no idle timeout  | none                          | none                                     | if accessed |
+ * |10 | unchanged, nothing to refresh           | none                          | none                                     | if accessed |
  * |11 | unchanged, refresh not due yet          | none                          | none                                     | if accessed |
  * |12 | unchanged, refresh due                  | touch                         | set if `shouldSetCookie`, else none      | if set or accessed |
  *
- * "Changed" is `needsSave` (modified, or a value read and changed in place); "refresh" is
- * `shouldSetCookie` (permanent with refresh-each-request); "refresh due" means the touch interval
- * passed since the stored expiry was last extended — always so for cookie sessions, whose cookie
- * is their record. A session that starts with this save (rows 2 and 8, and 6 when it was not
- * stored yet) gets a new creation time, and is made permanent when the interface's rules say new
- * sessions are (Flask-Session's `SESSION_PERMANENT`) and the request did not set `permanent`
- * itself; a recreated one (row 6) keeps its creation time, so `regenerate()` never extends the
+ * (*) or always, with the rule `deleteCookieWithoutId` (Flask-Session sends it whenever a session
+ * is emptied).
+ *
+ * "Empty" is Python's `not session`: a cookie session is empty when it holds no key — so one
+ * holding only `_permanent: false` is not, as in Flask; a server-side session is empty when it
+ * holds nothing but `_permanent`, as Flask-Session's `ServerSideSession.__bool__` says, so such a
+ * session is never stored. "Changed" is `needsSave` (modified, or a value read and changed in
+ * place); setting `permanent` always counts, as Flask's dict assignment does. "Nothing to
+ * refresh": a cookie session is refreshed only by re-sending its cookie (`shouldSetCookie`:
+ * permanent with refresh-each-request); a server-side record is refreshed with
+ * refresh-each-request whether the session is permanent or not (Flask-Session's
+ * `should_set_storage`: the store keeps every session the permanent lifetime), and with an idle
+ * timeout. "Refresh due" means the touch interval passed since the stored expiry was last
+ * extended — always so for cookie sessions, whose cookie is their record.
+ *
+ * A session that starts with this save (rows 2 and 8, and 6 when it was not stored yet) gets a
+ * new creation time. The interface's rule `permanentByDefault` (Flask-Session's
+ * `SESSION_PERMANENT`) makes new sessions permanent: `ServerSessionInterface` opens them holding
+ * `_permanent: true` already, as Flask-Session does; a starting session that holds no
+ * `_permanent` at all (emptied by `destroy()`, or one a custom interface opened bare) is made
+ * permanent at save (`makePermanent`), and one holding `_permanent: false` stays as the request
+ * chose. A recreated session (row 6) keeps its creation time, so `regenerate()` never extends the
  * absolute timeout.
  */
 import type { CookieSettings } from './config.js';
@@ -61,6 +76,8 @@ export interface SessionFacts {
   readonly accessed: boolean;
   /** The session holds no key. */
   readonly empty: boolean;
+  /** The session holds `_permanent` and no other key (empty for server-side sessions, as in Flask-Session). */
+  readonly onlyPermanent: boolean;
   /** `destroy()` was called. */
   readonly destroyed: boolean;
   /** `regenerate()` was called. */
@@ -69,8 +86,8 @@ export interface SessionFacts {
   readonly needsSave: boolean;
   /** The session is permanent (`_permanent` is true). */
   readonly permanent: boolean;
-  /** The request set or cleared `permanent` itself. */
-  readonly permanentChanged: boolean;
+  /** The session holds `_permanent`, `true` or `false` (the request, or its opening, chose). */
+  readonly permanentSet: boolean;
   /** The request carried no session cookie at all. */
   readonly startedNew: boolean;
   /** The session counts as new: no cookie, or one that was invalid, expired or unknown. */
@@ -106,6 +123,12 @@ export interface SaveFacts {
 export interface SaveRules extends Pick<CookieSettings, 'refreshEachRequest' | 'permanentLifetime'> {
   /** New sessions are permanent unless the request says otherwise (Flask-Session's `SESSION_PERMANENT`). Default `false`. */
   readonly permanentByDefault?: boolean;
+  /**
+   * An emptied server-side session's deletion cookie is sent even when the request carried no
+   * session id, as Flask-Session sends it whenever a session is emptied. Default `false`: only a
+   * browser that holds a session cookie is told to drop it.
+   */
+  readonly deleteCookieWithoutId?: boolean;
   /** Inactivity after which a stored session ends (ms); any use of the session counts as activity. */
   readonly idleTimeoutMs?: number | undefined;
   /** Age after which a stored session ends however active it is (ms). */
@@ -120,7 +143,7 @@ export interface SavePlan {
   readonly data: DataAction;
   /** With `create`: delete the record the request loaded first (it was destroyed, then written again). */
   readonly deleteLoaded: boolean;
-  /** Make the session permanent before it is stored (a new session under `permanentByDefault`). */
+  /** Make the session permanent before it is stored (a new session under `permanentByDefault` holding no `_permanent`). */
   readonly makePermanent: boolean;
   /** What to do with the cookie. */
   readonly cookie: CookieAction;
@@ -147,15 +170,18 @@ export interface CookieDecision {
 export function readSessionFacts<T extends object>(session: Session<T>): SessionFacts {
   const internals = sessionInternals();
   const loaded = session.loaded;
+  const size = internals.size(session);
+  const permanentFlag = internals.peek(session, PERMANENT_KEY);
   return {
     loaded,
     accessed: session.accessed,
-    empty: internals.size(session) === 0,
+    empty: size === 0,
+    onlyPermanent: size === 1 && permanentFlag !== undefined,
     destroyed: internals.destroyed(session),
     regenerate: internals.regenerateRequested(session),
     needsSave: loaded && internals.needsSave(session),
-    permanent: internals.peek(session, PERMANENT_KEY) === true,
-    permanentChanged: loaded && internals.keyChanged(session, PERMANENT_KEY),
+    permanent: permanentFlag === true,
+    permanentSet: permanentFlag !== undefined,
     startedNew: internals.startedNew(session),
     isNew: internals.isNew(session),
   };
@@ -184,28 +210,47 @@ export function shouldSetCookie(session: Pick<SessionFacts, 'needsSave' | 'perma
   return session.needsSave || (settings.refreshEachRequest && session.permanent);
 }
 
+/**
+ * Whether a session counts as empty where its data lives (Python's `not session`): no key at all
+ * in a cookie (Flask), nothing but `_permanent` on the server (Flask-Session).
+ */
+export function isEmptySession(session: Pick<SessionFacts, 'empty' | 'onlyPermanent'>, storage: SessionStorage): boolean {
+  return session.empty || (storage === 'server' && session.onlyPermanent);
+}
+
+/**
+ * Whether an unchanged session's record is refreshed at all: a cookie by re-sending it
+ * (`shouldSetCookie`); a server-side record with refresh-each-request, permanent or not
+ * (Flask-Session's `should_set_storage`), and whenever an idle timeout must slide.
+ */
+export function refreshesRecord(facts: Pick<SaveFacts, 'storage' | 'session'>, rules: SaveRules): boolean {
+  if (facts.storage === 'cookie') return shouldSetCookie(facts.session, rules);
+  return rules.refreshEachRequest || rules.idleTimeoutMs !== undefined;
+}
+
 /** The plan of one save: the decision table above. */
 export function decideSave(facts: SaveFacts, rules: SaveRules): SavePlan {
   const s = facts.session;
   const quiet = (vary: boolean): SavePlan => plan(facts, rules, { data: 'none', cookie: 'none', vary });
   if (!s.loaded) return quiet(false);
-  if (s.destroyed && !s.empty) {
+  const empty = isEmptySession(s, facts.storage);
+  if (s.destroyed && !empty) {
     return plan(facts, rules, { data: 'create', cookie: 'set', vary: true, deleteLoaded: facts.hasRecord, starts: true });
   }
-  if (s.destroyed || (s.empty && s.needsSave)) {
-    const sendDeletion = facts.storage === 'cookie' || facts.hadRequestedId;
+  if (s.destroyed || (empty && s.needsSave)) {
+    const sendDeletion = facts.storage === 'cookie' || facts.hadRequestedId || rules.deleteCookieWithoutId === true;
     return plan(facts, rules, { data: facts.hasRecord ? 'delete' : 'none', cookie: sendDeletion ? 'delete' : 'none', vary: true });
   }
-  if (s.empty) return quiet(s.accessed);
+  if (empty) return quiet(s.accessed);
   if (s.regenerate || !facts.hasRecord) {
     if (!s.needsSave) return quiet(s.accessed);
     const moves = s.regenerate && facts.hasRecord;
     return plan(facts, rules, { data: moves ? 'recreate' : 'create', cookie: 'set', vary: true, starts: !facts.hasRecord });
   }
   if (s.needsSave) return plan(facts, rules, { data: 'update', cookie: 'set', vary: true });
-  const refreshCookie = shouldSetCookie(s, rules);
-  if (!refreshCookie && rules.idleTimeoutMs === undefined) return quiet(s.accessed);
+  if (!refreshesRecord(facts, rules)) return quiet(s.accessed);
   if (!facts.refreshDue) return quiet(s.accessed);
+  const refreshCookie = shouldSetCookie(s, rules);
   return plan(facts, rules, { data: 'touch', cookie: refreshCookie ? 'set' : 'none', vary: refreshCookie || s.accessed });
 }
 
@@ -221,7 +266,7 @@ interface Row {
 
 function plan(facts: SaveFacts, rules: SaveRules, row: Row): SavePlan {
   const starts = row.starts === true;
-  const makePermanent = starts && rules.permanentByDefault === true && !facts.session.permanentChanged;
+  const makePermanent = starts && rules.permanentByDefault === true && !facts.session.permanentSet;
   const createdAtMs = starts || facts.createdAtMs === undefined ? facts.nowMs : facts.createdAtMs;
   const expires =
     row.cookie === 'set'

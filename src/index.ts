@@ -15,7 +15,7 @@ export { TaggedJsonRecordCodec, RecordFormatError } from './serialization/record
 export { FlaskSessionCodec } from './serialization/records/flask-session.js';
 export type { FlaskSessionFormat } from './serialization/records/flask-session.js';
 export type { RecordCodec, RecordMeta } from './serialization/records/record-codec.js';
-export { generateSessionId, isWellFormedSessionId } from './interfaces/server/ids.js';
+export { generateSessionId, isWellFormedSessionId, MIN_SESSION_ID_CHARS, MAX_SESSION_ID_CHARS } from './interfaces/server/ids.js';
 export type { Store, StoreRecord, UpdateResult } from './stores/store.js';
 export {
   CookieJar,
@@ -36,6 +36,8 @@ export {
   cookieSaveFacts,
   decideCookieAction,
   shouldSetCookie,
+  isEmptySession,
+  refreshesRecord,
   loadsBeforeSave,
   expirationTime,
   recordTtl,

@@ -24,6 +24,14 @@ interface Template {
 }
 
 /**
+ * How the cookie that deletes the session cookie is written: `'flask'` with every attribute of
+ * the session cookie (Werkzeug's `delete_cookie` as Flask calls it); `'flask-session'` with only
+ * `Domain` and `Path`, exactly as Flask-Session 0.8 sends it:
+ * `session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/`.
+ */
+export type DeletionCookieStyle = 'flask' | 'flask-session';
+
+/**
  * Writes the session cookie's `Set-Cookie` values. The attributes never change between requests,
  * so they are validated and formatted once by the `cookie` package; each request only adds the
  * value and the expiry. Same bytes as `serializeCookie`, at a fraction of the cost.
@@ -34,10 +42,10 @@ export class SessionCookieWriter {
   #expiresSecond = Number.NaN;
   #expiresText = '';
 
-  constructor(settings: CookieSettings) {
+  constructor(settings: CookieSettings, deletionStyle: DeletionCookieStyle = 'flask') {
     this.#auto = settings.secure === 'auto';
-    const plain = template(settings, { secure: false });
-    this.#templates = { plain, secure: this.#auto ? template(settings, { secure: true }) : plain };
+    const plain = template(settings, { secure: false }, deletionStyle);
+    this.#templates = { plain, secure: this.#auto ? template(settings, { secure: true }, deletionStyle) : plain };
   }
 
   /** `Set-Cookie` for `value`, with `Expires` when given (a permanent session). */
@@ -69,7 +77,7 @@ export class SessionCookieWriter {
   }
 }
 
-function template(settings: CookieSettings, request: RequestInfo): Template {
+function template(settings: CookieSettings, request: RequestInfo, deletionStyle: DeletionCookieStyle): Template {
   const attributes = cookieAttributes(settings, request);
   const full = serializeCookie(settings.cookieName, PLACEHOLDER, { ...attributes, expires: new Date(0) });
   const head = `${settings.cookieName}=`;
@@ -78,6 +86,18 @@ function template(settings: CookieSettings, request: RequestInfo): Template {
     head,
     beforeExpires: full.slice(head.length + PLACEHOLDER.length, at),
     afterExpires: full.slice(at + EPOCH_EXPIRES.length),
-    deletion: serializeCookieDeletion(settings.cookieName, attributes),
+    deletion:
+      deletionStyle === 'flask-session'
+        ? flaskSessionDeletion(settings.cookieName, attributes.domain, attributes.path)
+        : serializeCookieDeletion(settings.cookieName, attributes),
   };
+}
+
+/**
+ * Flask-Session's deletion cookie (`response.delete_cookie(key, domain=…, path=…)`), in Werkzeug's
+ * attribute order. Name, domain and path were validated by `serializeCookie` above.
+ */
+function flaskSessionDeletion(name: string, domain: string | undefined, path = '/'): string {
+  const domainPart = domain === undefined ? '' : `; Domain=${domain}`;
+  return `${name}=${domainPart}${EPOCH_EXPIRES}; Max-Age=0; Path=${path}`;
 }

@@ -37,6 +37,11 @@ export interface SessionBackend {
    * place. Without it, in-place changes are not detected (like Flask).
    */
   fingerprint?: (value: unknown) => string;
+  /**
+   * `clear()` keeps the permanent flag, as Flask-Session's sessions do (`_permanent` stays, `false`
+   * when it was not set). Default: `clear()` removes every key, as Flask's cookie sessions do.
+   */
+  keepsPermanentOnClear?: boolean;
 }
 
 /**
@@ -198,15 +203,23 @@ export class Session<T extends object = SessionData> {
     return value;
   }
 
-  /** Removes every key; an emptied session's cookie is deleted at save. */
+  /**
+   * Removes every key; an emptied session's cookie is deleted at save. Like Flask's dict, it marks
+   * the session modified even when it was empty already. Where the interface keeps the permanent
+   * flag through a clear (Flask-Session), `_permanent` stays, as its first key.
+   */
   clear(): void {
     const data = this.#read();
-    if (data.size === 0) return;
+    const permanent = data.get(PERMANENT_KEY) === true;
     for (const key of data.keys()) this.#changedKeys.add(key);
     data.clear();
     this.#snapshots?.clear();
     this.#cleared = true;
     this.#modified = true;
+    if (this.#backend.keepsPermanentOnClear) {
+      data.set(PERMANENT_KEY, permanent);
+      this.#changedKeys.add(PERMANENT_KEY);
+    }
   }
 
   /** The stored keys. */
@@ -250,15 +263,16 @@ export class Session<T extends object = SessionData> {
 
   /**
    * Whether the session outlives the browser session. A permanent session's cookie gets an
-   * expiry of now + the configured lifetime; stored as `_permanent` like Flask.
+   * expiry of now + the configured lifetime. Stored as `_permanent` exactly as Flask's setter
+   * (`self["_permanent"] = bool(value)`) stores it: `false` is stored too, and every assignment
+   * marks the session modified, even of the value it already has (so `permanent = true` re-sends
+   * the cookie with a fresh expiry).
    */
   get permanent(): boolean {
     return this.#read().get(PERMANENT_KEY) === true;
   }
   set permanent(value: boolean) {
-    if (value === this.permanent) return;
-    if (value) this.#write().set(PERMANENT_KEY, true);
-    else this.#write().delete(PERMANENT_KEY);
+    this.#write().set(PERMANENT_KEY, Boolean(value));
     this.#markChanged(PERMANENT_KEY);
   }
 

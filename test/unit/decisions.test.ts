@@ -6,10 +6,12 @@ import {
   decideCookieAction,
   decideSave,
   expirationTime,
+  isEmptySession,
   isTouchDue,
   loadsBeforeSave,
   readSessionFacts,
   recordTtl,
+  refreshesRecord,
   resolveCookieSettings,
   Session,
   shouldSetCookie,
@@ -28,11 +30,12 @@ const QUIET: SessionFacts = {
   loaded: true,
   accessed: true,
   empty: false,
+  onlyPermanent: false,
   destroyed: false,
   regenerate: false,
   needsSave: false,
   permanent: false,
-  permanentChanged: false,
+  permanentSet: false,
   startedNew: false,
   isNew: false,
 };
@@ -78,7 +81,7 @@ describe('decideSave: the decision table, row by row', () => {
   });
 
   it('2. destroyed, then written again: a new session replaces the stored one', () => {
-    const rewritten = { destroyed: true, needsSave: true, permanentChanged: true };
+    const rewritten = { destroyed: true, needsSave: true, permanentSet: true };
     expect(row(decideSave(server(rewritten), SERVER))).toEqual({ data: 'create', cookie: 'set', vary: true, deleteLoaded: true });
     expect(row(decideSave(server(rewritten, { hasRecord: false }), SERVER))).toEqual({ data: 'create', cookie: 'set', vary: true });
     const plan = decideSave(server({ destroyed: true, needsSave: true }), SERVER);
@@ -136,7 +139,7 @@ describe('decideSave: the decision table, row by row', () => {
     expect(row(plan)).toEqual({ data: 'create', cookie: 'set', vary: true, makePermanent: true });
     expect(plan.createdAtMs).toBe(NOW);
     expect(plan.expires).toEqual(new Date(NOW + 86_400_000));
-    const chose = decideSave(server({ ...fresh, permanentChanged: true }, { hasRecord: false }), SERVER);
+    const chose = decideSave(server({ ...fresh, permanentSet: true }, { hasRecord: false }), SERVER);
     expect(chose.makePermanent).toBe(false);
     expect(chose.expires).toBeUndefined();
     expect(decideSave(server(fresh, { hasRecord: false }), { ...SERVER, permanentByDefault: false }).makePermanent).toBe(false);
@@ -153,9 +156,13 @@ describe('decideSave: the decision table, row by row', () => {
     expect(row(decideSave(cookie({ needsSave: true, accessed: false }), COOKIE))).toEqual({ data: 'update', cookie: 'set', vary: true });
   });
 
-  it('10. unchanged, no refresh and no idle timeout: nothing', () => {
-    expect(row(decideSave(server({ permanent: false }), SERVER))).toEqual({ data: 'none', cookie: 'none', vary: true });
-    expect(row(decideSave(server({ permanent: true }), { ...SERVER, refreshEachRequest: false }))).toEqual({ data: 'none', cookie: 'none', vary: true });
+  it('10. unchanged, nothing to refresh: nothing', () => {
+    for (const permanent of [true, false]) {
+      const quiet = decideSave(server({ permanent }), { ...SERVER, refreshEachRequest: false });
+      expect(row(quiet)).toEqual({ data: 'none', cookie: 'none', vary: true });
+    }
+    // A cookie session is refreshed only by re-sending it, which only a permanent one is.
+    expect(row(decideSave(cookie({ permanent: false }), COOKIE))).toEqual({ data: 'none', cookie: 'none', vary: true });
     expect(row(decideSave(cookie({ permanent: false, accessed: false }), COOKIE))).toEqual({ data: 'none', cookie: 'none', vary: false });
     expect(row(decideSave(cookie({ permanent: true }), { ...COOKIE, refreshEachRequest: false }))).toEqual({ data: 'none', cookie: 'none', vary: true });
   });
@@ -169,12 +176,65 @@ describe('decideSave: the decision table, row by row', () => {
     const refresh = decideSave(server({ permanent: true, accessed: false }), SERVER);
     expect(row(refresh)).toEqual({ data: 'touch', cookie: 'set', vary: true });
     expect(refresh.expires).toEqual(new Date(NOW + 86_400_000));
+    // Refresh-each-request keeps a browser-session record alive too (Flask-Session's should_set_storage).
+    expect(row(decideSave(server({ permanent: false, accessed: false }), SERVER))).toEqual({ data: 'touch', cookie: 'none', vary: false });
     const idle = { ...SERVER, idleTimeoutMs: 600_000 };
     expect(row(decideSave(server({ permanent: false, accessed: false }), idle))).toEqual({ data: 'touch', cookie: 'none', vary: false });
     expect(row(decideSave(server({ permanent: true }), { ...idle, refreshEachRequest: false }))).toEqual({ data: 'touch', cookie: 'none', vary: true });
     const cookiePlan = decideSave(cookie({ permanent: true, accessed: false }), COOKIE);
     expect(row(cookiePlan)).toEqual({ data: 'touch', cookie: 'set', vary: true });
     expect(cookiePlan.expires).toEqual(new Date(NOW + 86_400_000));
+  });
+});
+
+describe('emptiness and permanence: Flask for cookies, Flask-Session on the server', () => {
+  const onlyPermanent = { onlyPermanent: true, permanentSet: true };
+
+  it('a cookie session holding only _permanent is not empty: its cookie is set (Flask)', () => {
+    const plan = decideSave(cookie({ ...onlyPermanent, needsSave: true }), COOKIE);
+    expect(row(plan)).toEqual({ data: 'update', cookie: 'set', vary: true });
+    expect(plan.expires).toBeUndefined();
+    const permanent = decideSave(cookie({ ...onlyPermanent, permanent: true, needsSave: true, isNew: true, startedNew: true }), COOKIE);
+    expect(row(permanent)).toEqual({ data: 'create', cookie: 'set', vary: true });
+    expect(permanent.expires).toEqual(new Date(NOW + 86_400_000));
+  });
+
+  it('a server-side session holding only _permanent is empty: never stored, deleted when emptied', () => {
+    expect(row(decideSave(server({ ...onlyPermanent, needsSave: true }), SERVER))).toEqual({ data: 'delete', cookie: 'delete', vary: true });
+    const fresh = { ...onlyPermanent, needsSave: true, isNew: true, startedNew: true };
+    expect(row(decideSave(server(fresh, { hasRecord: false, hadRequestedId: false }), SERVER))).toEqual({ data: 'none', cookie: 'none', vary: true });
+    const opened = { ...onlyPermanent, permanent: true, isNew: true, startedNew: true };
+    expect(row(decideSave(server(opened, { hasRecord: false, hadRequestedId: false }), SERVER))).toEqual({ data: 'none', cookie: 'none', vary: true });
+    expect(isEmptySession({ empty: false, onlyPermanent: true }, 'server')).toBe(true);
+    expect(isEmptySession({ empty: false, onlyPermanent: true }, 'cookie')).toBe(false);
+  });
+
+  it('deleteCookieWithoutId: the deletion cookie goes out even to a browser that sent no id (Flask-Session)', () => {
+    const emptied = { empty: true, needsSave: true, isNew: true, startedNew: true };
+    const facts = server(emptied, { hasRecord: false, hadRequestedId: false });
+    expect(row(decideSave(facts, SERVER)).cookie).toBe('none');
+    expect(row(decideSave(facts, { ...SERVER, deleteCookieWithoutId: true }))).toEqual({ data: 'none', cookie: 'delete', vary: true });
+  });
+
+  it('a starting session is made permanent by default only when it holds no _permanent at all', () => {
+    const starts = { needsSave: true, isNew: true, startedNew: true };
+    const bare = decideSave(server(starts, { hasRecord: false }), SERVER);
+    expect(bare.makePermanent).toBe(true);
+    const chose = decideSave(server({ ...starts, permanentSet: true, permanent: false }, { hasRecord: false }), SERVER);
+    expect(chose.makePermanent).toBe(false);
+    expect(chose.expires).toBeUndefined();
+    const opened = decideSave(server({ ...starts, permanentSet: true, permanent: true }, { hasRecord: false }), SERVER);
+    expect(opened.makePermanent).toBe(false);
+    expect(opened.expires).toEqual(new Date(NOW + 86_400_000));
+  });
+
+  it('refreshesRecord: a cookie only when its cookie is re-sent, a server record with refresh-each-request or an idle timeout', () => {
+    const quiet = { ...QUIET, permanent: false };
+    expect(refreshesRecord({ storage: 'cookie', session: quiet }, COOKIE)).toBe(false);
+    expect(refreshesRecord({ storage: 'cookie', session: { ...quiet, permanent: true } }, COOKIE)).toBe(true);
+    expect(refreshesRecord({ storage: 'server', session: quiet }, SERVER)).toBe(true);
+    expect(refreshesRecord({ storage: 'server', session: quiet }, { ...SERVER, refreshEachRequest: false })).toBe(false);
+    expect(refreshesRecord({ storage: 'server', session: quiet }, { ...SERVER, refreshEachRequest: false, idleTimeoutMs: 1000 })).toBe(true);
   });
 });
 
@@ -279,22 +339,22 @@ describe('the facts of real sessions', () => {
     destroyed.loadNow();
     destroyed.destroy();
     destroyed.flash('bye');
-    expect(readSessionFacts(destroyed)).toMatchObject({ destroyed: true, empty: false, needsSave: true, permanentChanged: true });
+    expect(readSessionFacts(destroyed)).toMatchObject({ destroyed: true, empty: false, needsSave: true, permanentSet: false });
 
     const regenerated = iface.open(stored);
     regenerated.regenerate();
-    expect(readSessionFacts(regenerated)).toMatchObject({ regenerate: true, needsSave: true, permanentChanged: false });
+    expect(readSessionFacts(regenerated)).toMatchObject({ regenerate: true, needsSave: true, permanentSet: true, permanent: true });
 
     const cart = new CookieSessionInterface({ secret: 'decisions-secret', clock: () => NOW });
     const withCart = cart.open(`session=${cart.encode({ cart: [1] }, NOW)}`);
     withCart.get('cart');
     expect(readSessionFacts(withCart).needsSave).toBe(false);
     (withCart.get('cart') as number[]).push(2);
-    expect(readSessionFacts(withCart)).toMatchObject({ needsSave: true, permanentChanged: false });
+    expect(readSessionFacts(withCart)).toMatchObject({ needsSave: true, permanentSet: false });
 
     const fresh = iface.open(undefined);
     fresh.permanent = true;
-    expect(readSessionFacts(fresh)).toMatchObject({ startedNew: true, isNew: true, permanentChanged: true, permanent: true });
+    expect(readSessionFacts(fresh)).toMatchObject({ startedNew: true, isNew: true, permanentSet: true, permanent: true });
   });
 
   it('an invalid cookie reads as a new session that did send a cookie', () => {

@@ -33,14 +33,31 @@ describe('Session', () => {
     expect(internals.changedKeys(s)).toEqual(new Set(['a']));
   });
 
-  it('stores permanent as _permanent like Flask', () => {
+  it('stores permanent as _permanent exactly as Flask\'s setter does: false too, in place', () => {
     const s = new Session({ data: {} });
     expect(s.permanent).toBe(false);
     s.permanent = true;
     expect(internals.snapshotData(s)).toEqual({ _permanent: true });
     s.permanent = false;
-    expect(internals.snapshotData(s)).toEqual({});
+    expect(internals.snapshotData(s)).toEqual({ _permanent: false });
+    expect(s.permanent).toBe(false);
     expect(internals.changedKeys(s)).toEqual(new Set(['_permanent']));
+    // An existing flag keeps its place among the keys, as a Python dict assignment does.
+    const ordered = new Session({ data: { _permanent: true, a: 1 } });
+    ordered.permanent = false;
+    expect(Object.keys(internals.snapshotData(ordered))).toEqual(['_permanent', 'a']);
+  });
+
+  it('assigning permanent marks the session modified even when the value is unchanged', () => {
+    const s = new Session({ data: { a: 1, _permanent: true } });
+    expect(s.modified).toBe(false);
+    s.permanent = true;
+    expect(s.modified).toBe(true);
+    expect(internals.needsSave(s)).toBe(true);
+    const off = new Session({ data: { a: 1 } });
+    off.permanent = false;
+    expect(off.modified).toBe(true);
+    expect(internals.snapshotData(off)).toEqual({ a: 1, _permanent: false });
   });
 
   it('stores flashes as a list of (category, message) tuples and consumes them', () => {
@@ -104,6 +121,28 @@ describe('Session', () => {
     expect(d.size).toBe(0);
     d.flash('Logged out');
     expect(d.peekFlashes()).toEqual([{ category: 'message', message: 'Logged out' }]);
+  });
+
+  it('clear() marks even an empty session modified, as Flask\'s dict does', () => {
+    const s = new Session({ data: {} });
+    s.clear();
+    expect(s.modified).toBe(true);
+    expect(internals.cleared(s)).toBe(true);
+  });
+
+  it('clear() keeps the permanent flag first when the interface asks (Flask-Session)', () => {
+    const kept = new Session({ data: { a: 1, _permanent: true }, backend: { keepsPermanentOnClear: true } });
+    kept.clear();
+    expect(internals.snapshotData(kept)).toEqual({ _permanent: true });
+    kept.set('b', 2);
+    expect(Object.keys(internals.snapshotData(kept))).toEqual(['_permanent', 'b']);
+    expect(internals.changedKeys(kept)).toEqual(new Set(['a', '_permanent', 'b']));
+    const unset = new Session({ data: { a: 1 }, backend: { keepsPermanentOnClear: true } });
+    unset.clear();
+    expect(internals.snapshotData(unset)).toEqual({ _permanent: false });
+    const flask = new Session({ data: { a: 1, _permanent: true } });
+    flask.clear();
+    expect(internals.snapshotData(flask)).toEqual({});
   });
 
   it('loads lazily from a synchronous source, once', () => {

@@ -64,7 +64,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.#options = resolveServerOptions(options);
     this.settings = this.#options.settings;
     this.keyPrefix = this.#options.keyPrefix;
-    this.#cookie = new SessionCookieWriter(this.settings);
+    this.#cookie = new SessionCookieWriter(this.settings, this.#options.deletionStyle);
     const json = new TaggedJSONSerializer();
     this.#fingerprint = (value) => json.dumps(value);
     this.#deadlineMs = operationDeadlineMs(this.#options.operationTimeoutMs, this.#options.store?.timeoutMs);
@@ -106,13 +106,15 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const requestedIds = idsFromCookies(readCookieValues(cookieHeader, this.settings.cookieName), this.#options.signer);
     const state: ServerState = { requestedIds, record: undefined, createdAt: 0 };
     const fingerprint = this.#fingerprint;
-    // Without a valid id there is nothing to read: the session starts loaded and empty.
+    // Like Flask-Session's sessions, clear() keeps the permanent flag.
+    const backend = { fingerprint, keepsPermanentOnClear: true };
+    // Without a valid id there is nothing to read: the session starts loaded, new and empty.
     const session: Session<T> =
       requestedIds.length === 0
-        ? new Session<T>({ data: {}, isNew: true, backend: { fingerprint } })
+        ? new Session<T>({ data: this.#newSessionData(), isNew: true, backend })
         : new Session<T>({
             isNew: false,
-            backend: { loadAsync: () => this.#bounded('load', (signal) => this.#load(session, state, signal)), fingerprint },
+            backend: { ...backend, loadAsync: () => this.#bounded('load', (signal) => this.#load(session, state, signal)) },
           });
     this.#state.set(session, state);
     return session;
@@ -151,7 +153,16 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     }
     // Unknown, expired or unreadable: never adopt an id the client sent.
     sessionInternals().adopt(session, { isNew: true });
-    return {};
+    return this.#newSessionData();
+  }
+
+  /**
+   * The data a new session starts with: `{ _permanent: true }` when new sessions are permanent
+   * (`SESSION_PERMANENT`), as Flask-Session opens them — so `session.permanent` reads true from
+   * the start, `_permanent` is the first key, and a session holding nothing else counts as empty.
+   */
+  #newSessionData(): Record<string, unknown> {
+    return this.#options.rules.permanentByDefault === true ? { [PERMANENT_KEY]: true } : {};
   }
 
   /**
@@ -242,7 +253,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const createdAt = plan.createdAtMs;
     const value = (await this.codec()).encode(sessionInternals().snapshotData(session), { createdAt });
     const ttl = recordTtl(createdAt, nowMs, this.#options.rules);
-    const { id, version } = await createUnderFreshId(store, this.keyPrefix, value, ttl, signal);
+    const { id, version } = await createUnderFreshId(store, this.keyPrefix, value, ttl, this.#options.idBytes, signal);
     state.record = { value, version, expiresAt: nowMs + ttl };
     state.createdAt = createdAt;
     sessionInternals().adopt(session, { id });

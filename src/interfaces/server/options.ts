@@ -16,8 +16,10 @@ import { ConfigError } from '../../errors.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../../secrets.js';
 import type { FlaskSessionFormat } from '../../serialization/records/flask-session.js';
 import { TaggedJsonRecordCodec, type RecordCodec } from '../../serialization/records/record-codec.js';
+import type { DeletionCookieStyle } from '../../session-cookie.js';
 import { Signer } from '../../signing/index.js';
 import type { Store } from '../../stores/store.js';
+import { MAX_SESSION_ID_BYTES, MIN_SESSION_ID_BYTES, SESSION_ID_BYTES } from './ids.js';
 
 /** Options of `ServerSessionInterface`. camelCase names or Flask / Flask-Session config names. */
 export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCookieSettings, SecretOptions {
@@ -45,6 +47,14 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
   permanent?: boolean;
   /** @see permanent */
   SESSION_PERMANENT?: boolean;
+  /**
+   * Bytes of randomness in new session ids (`SESSION_ID_LENGTH`, `secrets.token_urlsafe(n)`):
+   * 16 to 96. Default 32 (256 bits, 43 characters). Ids of any length in that range are read,
+   * whatever this is set to.
+   */
+  idLength?: number;
+  /** @see idLength */
+  SESSION_ID_LENGTH?: number;
   /**
    * Seconds of inactivity after which the session ends, enforced by the store's expiry.
    * Default: none (only the lifetime applies).
@@ -116,7 +126,7 @@ export const FLASK_SESSION_SIGNER = { salt: 'flask-session', keyDerivation: 'hma
 
 const OWN_OPTIONS = [
   'store', 'useSigner', 'SESSION_USE_SIGNER', 'keyPrefix', 'SESSION_KEY_PREFIX', 'permanent', 'SESSION_PERMANENT',
-  'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'codec', 'serializationFormat',
+  'idLength', 'SESSION_ID_LENGTH', 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'codec', 'serializationFormat',
   'SESSION_SERIALIZATION_FORMAT', 'clock',
 ];
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
@@ -133,6 +143,15 @@ export interface ResolvedServerOptions {
   readonly signer: Signer | undefined;
   /** Prefix of store keys. */
   readonly keyPrefix: string;
+  /** Bytes of randomness in new session ids. */
+  readonly idBytes: number;
+  /**
+   * Records are Flask-Session's (`serializationFormat` given): the deletion cookie is then sent as
+   * Flask-Session sends it, whenever a session is emptied.
+   */
+  readonly flaskSession: boolean;
+  /** How the deletion cookie is written. */
+  readonly deletionStyle: DeletionCookieStyle;
   /** Concurrent writes a save tolerates. */
   readonly maxRetries: number;
   /** The deadline of one load or save in ms (`operationTimeout`), or `undefined` for the store's default. */
@@ -158,6 +177,8 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
   const keyPrefix = prefixOpt ? validate.string(prefixOpt.name, prefixOpt.value, { nonEmpty: false }) : DEFAULT_KEY_PREFIX;
   const permanentOpt = pickOption(options, 'permanent', 'SESSION_PERMANENT');
   const permanentByDefault = permanentOpt ? validate.boolean(permanentOpt.name, permanentOpt.value) : DEFAULT_PERMANENT;
+  const idOpt = pickOption(options, 'idLength', 'SESSION_ID_LENGTH');
+  const idBytes = idOpt ? validateIdBytes(idOpt.name, idOpt.value) : SESSION_ID_BYTES;
 
   const idleTimeoutMs = options.idleTimeout === undefined ? undefined : validate.seconds('idleTimeout', options.idleTimeout) * 1000;
   const absoluteTimeoutMs = options.absoluteTimeout === undefined ? undefined : validate.seconds('absoluteTimeout', options.absoluteTimeout) * 1000;
@@ -177,15 +198,25 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
   const codec = formatOpt ? validate.oneOf(formatOpt.name, formatOpt.value, ['msgpack', 'json'] as const) : (options.codec ?? new TaggedJsonRecordCodec());
   const clock = options.clock === undefined ? Date.now : validate.function<() => number>('clock', options.clock);
 
+  const flaskSession = formatOpt !== undefined;
+
   const rules = Object.freeze({
     refreshEachRequest: settings.refreshEachRequest,
     permanentLifetime: settings.permanentLifetime,
     permanentByDefault,
+    deleteCookieWithoutId: flaskSession,
     idleTimeoutMs,
     absoluteTimeoutMs,
     touchIntervalMs,
   });
-  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, maxRetries, operationTimeoutMs, codec, clock });
+  const deletionStyle: DeletionCookieStyle = flaskSession ? 'flask-session' : 'flask';
+  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, idBytes, flaskSession, deletionStyle, maxRetries, operationTimeoutMs, codec, clock });
+}
+
+function validateIdBytes(name: string, value: unknown): number {
+  const bytes = validate.bytes(name, value, { min: MIN_SESSION_ID_BYTES });
+  if (bytes > MAX_SESSION_ID_BYTES) throw new ConfigError(name, `expected a whole number of bytes <= ${MAX_SESSION_ID_BYTES}, got ${bytes}`);
+  return bytes;
 }
 
 /** The store used when none is given: the embedded SQLite store under the working directory. */

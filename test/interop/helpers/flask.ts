@@ -77,6 +77,27 @@ export interface FlaskRead {
 /** Scenarios a Flask route knows how to fill the session with (see the Python script). */
 export type FlaskScenario = 'kinds' | 'flash' | 'permanent' | 'large' | 'clear' | 'special_floats';
 
+/** One thing a route does with `flask.session` (the same names drive sessionkit's side). */
+export type FlaskAction =
+  | ['set', string, unknown]
+  | ['setdefault', string, unknown]
+  | ['update', Record<string, unknown>]
+  | ['append', string, unknown]
+  | ['pop', string]
+  | ['permanent', boolean]
+  | ['read', string]
+  | ['read_permanent']
+  | ['clear']
+  | ['flash', string]
+  | ['consume']
+  | ['noop'];
+
+/** What `step` returns: the headers of Flask's response. */
+export interface FlaskStep {
+  set_cookie: string[];
+  vary: string | null;
+}
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
@@ -160,6 +181,22 @@ export class FlaskApp {
     options: FlaskOptions & ({ json_text: string; compress?: boolean; dot?: boolean } | { payload_b64: string; dot?: boolean } | { raw: string }),
   ): Promise<string> {
     return this.#call('sign_raw', options);
+  }
+
+  /**
+   * One request of a sequence: a Flask route (sent `cookie`, if given) runs `actions` on the
+   * session, in order (`['set', key, value]`, `['permanent', false]`, `['clear']`… — see
+   * `ACTIONS` in the Python script).
+   */
+  step(options: Pick<FlaskOptions, 'secret' | 'config'> & { cookie?: string | undefined; actions: FlaskAction[] }): Promise<FlaskStep> {
+    return this.#call('step', options);
+  }
+
+  /** Many independent `step` requests (one per sequence, say) in one round trip, answered in order. */
+  steps(
+    options: Pick<FlaskOptions, 'secret' | 'config'> & { requests: { cookie?: string | undefined; actions: FlaskAction[] }[] },
+  ): Promise<FlaskStep[]> {
+    return this.#call('steps', options);
   }
 
   /** Ends the process (closing stdin ends its loop). */

@@ -16,6 +16,10 @@ Operations:
             refuses the cookie (if it does).
 ``sign_raw`` signs an arbitrary payload with the session cookie's signer (itsdangerous API), to
             build cookies whose signature is valid but whose content is not a session.
+``step``    one request of a random sequence: a Flask route (receiving ``cookie`` if given) runs
+            ``actions`` on ``flask.session`` (see ``ACTIONS``); returns the ``Set-Cookie`` headers
+            and the ``Vary`` header. The app is built once per secret and config.
+``steps``   many independent ``step`` requests in one round trip (``requests``: cookie + actions).
 
 Every request takes ``secret`` and optionally ``config`` (Flask config; ``PERMANENT_SESSION_LIFETIME``
 in seconds), ``salt``, ``digest`` (sha1/sha256/sha512), ``key_derivation`` and ``at`` (the epoch
@@ -25,6 +29,7 @@ seconds itsdangerous believes it is while signing or verifying).
 import base64
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import sys
 import traceback
@@ -260,7 +265,74 @@ def op_sign_raw(req):
         return serializer.make_signer().sign(value).decode("ascii")
 
 
-OPS = {"make": op_make, "read": op_read, "sign_raw": op_sign_raw}
+def action_append(key, item):
+    """Appends in place; Flask needs ``session.modified = True`` to see it."""
+    current = session.get(key)
+    if isinstance(current, list):
+        current.append(item)
+        session.modified = True
+    else:
+        session[key] = [item]
+
+
+ACTIONS = {
+    "set": lambda key, value: session.__setitem__(key, value),
+    "setdefault": lambda key, value: session.setdefault(key, value),
+    "update": lambda values: session.update(values),
+    "append": action_append,
+    "pop": lambda key: session.pop(key, None),
+    "permanent": lambda value: setattr(session, "permanent", value),
+    "read": lambda key: session.get(key),
+    "read_permanent": lambda: session.permanent,
+    "clear": lambda: session.clear(),
+    "flash": lambda message: flash(message),
+    "consume": lambda: get_flashed_messages(with_categories=True),
+    "noop": lambda: None,
+}
+
+STEP_APPS = {}
+
+# Flask 3.1.3 marks the session accessed (and adds Vary: Cookie) whenever a request touches
+# flask.session at all; older Flask (Debian's 2.2) only on item reads and writes, so `session.pop`
+# of a missing key or `"_flashes" in session` leave it unaccessed there. The sequences compare
+# with Flask 3.1's rule, which sessionkit follows.
+FLASK_TRACKS_ONLY_ITEM_ACCESS = tuple(int(p) for p in importlib.metadata.version("flask").split(".")[:3]) < (3, 1, 3)
+
+
+def step_app(req):
+    key = json.dumps([req["secret"], req.get("config") or {}], sort_keys=True)
+    if key not in STEP_APPS:
+        app = make_app(req)
+
+        @app.post("/step")
+        def step():
+            actions = request.get_json()["actions"]
+            if FLASK_TRACKS_ONLY_ITEM_ACCESS and any(name != "noop" for name, *_ in actions):
+                session.accessed = True
+            for name, *args in actions:
+                ACTIONS[name](*args)
+            return "ok"
+
+        STEP_APPS[key] = app.test_client(use_cookies=False)
+    return STEP_APPS[key]
+
+
+def op_step(req):
+    client = step_app(req)
+    name = client.application.config["SESSION_COOKIE_NAME"]
+    headers = {"Cookie": f"{name}={req['cookie']}"} if req.get("cookie") else {}
+    response = client.post("/step", json={"actions": req["actions"]}, headers=headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"/step answered {response.status_code}: {response.get_data(as_text=True)}")
+    return {"set_cookie": response.headers.getlist("Set-Cookie"), "vary": response.headers.get("Vary")}
+
+
+def op_steps(req):
+    """Several independent ``step`` requests at once (one per sequence), answered in order."""
+    return [op_step({"secret": req["secret"], "config": req.get("config"), **one}) for one in req["requests"]]
+
+
+OPS = {"make": op_make, "read": op_read, "sign_raw": op_sign_raw, "step": op_step, "steps": op_steps}
 
 
 def main():
