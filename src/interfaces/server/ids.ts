@@ -49,6 +49,22 @@ export function cookieValueOf(id: string, signer: Signer | undefined): string {
 }
 
 /**
+ * How the session id travels in the cookie. sessionkit's own format is `sessionIdCookie`;
+ * express-session's signed `s:` format is another.
+ */
+export interface IdCookieFormat {
+  /** The id in a cookie value (as the `Cookie` header parser returns it), when well-formed and verified. */
+  read(value: string | undefined): string | undefined;
+  /** The cookie value carrying `id`, in characters a cookie value may hold. */
+  write(id: string): string;
+}
+
+/** sessionkit's and Flask-Session's id cookie: the bare id, or signed with `useSigner`. */
+export function sessionIdCookie(signer: Signer | undefined): IdCookieFormat {
+  return { read: (value) => idFromCookie(value, signer), write: (id) => cookieValueOf(id, signer) };
+}
+
+/**
  * Stores `value` under a fresh id (`keyPrefix + id`); `create` refuses taken keys, so a session
  * is never overwritten. Returns the id and the record's version.
  */

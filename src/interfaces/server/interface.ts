@@ -15,7 +15,8 @@ import { PERMANENT_KEY, Session } from '../../session.js';
 import type { Store, StoreRecord } from '../../stores/store.js';
 import type { RequestInfo, SaveResult, SessionInterface } from '../session-interface.js';
 import { keysToWrite, writeChanges } from './conflict.js';
-import { cookieValueOf, createUnderFreshId, idFromCookie } from './ids.js';
+import { moveSession, type LegacySession } from './express-migration.js';
+import { createUnderFreshId } from './ids.js';
 import { decodeLive } from './live-record.js';
 import { openDefaultStore, resolveServerOptions, type ResolvedServerOptions, type ServerSessionOptions } from './options.js';
 import { SaveQueue, type SaveTurn } from './save-queue.js';
@@ -28,6 +29,8 @@ interface ServerState {
   record: StoreRecord | undefined;
   /** When the stored session was created (epoch ms). */
   createdAt: number;
+  /** The express-session session the request brought, when migrating from express-session. */
+  legacy: LegacySession | undefined;
 }
 
 /** How carrying out a plan's data action ended. */
@@ -86,12 +89,13 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
    * cookie the session is new, empty and already loaded.
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
-    const requestedId = idFromCookie(readCookie(cookieHeader, this.settings.cookieName), this.#options.signer);
-    const state: ServerState = { requestedId, record: undefined, createdAt: 0 };
+    const requestedId = this.#options.idCookie.read(readCookie(cookieHeader, this.settings.cookieName));
+    const legacy = this.#options.migration?.open(cookieHeader);
+    const state: ServerState = { requestedId, record: undefined, createdAt: 0, legacy };
     const fingerprint = this.#fingerprint;
     // Without a valid id there is nothing to read: the session starts loaded and empty.
     const session: Session<T> =
-      requestedId === undefined
+      requestedId === undefined && legacy === undefined
         ? new Session<T>({ data: {}, isNew: true, backend: { fingerprint } })
         : new Session<T>({ isNew: false, backend: { loadAsync: () => this.#load(session, state), fingerprint } });
     this.#state.set(session, state);
@@ -107,7 +111,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
 
   async #load(session: Session<T>, state: ServerState): Promise<Record<string, unknown>> {
     const id = state.requestedId;
-    if (id === undefined) return {};
+    if (id === undefined) return state.legacy ? this.#loadLegacy(session, state, state.legacy) : {};
     const [store, codec] = await Promise.all([this.store(), this.codec()]);
     const record = await store.load(this.keyPrefix + id);
     const live = record ? decodeLive(record, codec, this.#options.clock(), this.#options.rules) : undefined;
@@ -122,6 +126,24 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     return live.data;
   }
 
+  /** Loads the session of an express-session cookie: still in its record, or moved a moment ago. */
+  async #loadLegacy(session: Session<T>, state: ServerState, legacy: LegacySession): Promise<Record<string, unknown>> {
+    const [store, codec] = await Promise.all([this.store(), this.codec()]);
+    const rules = this.#options.rules;
+    const found = await this.#options.migration!.load(legacy, { store, codec, keyPrefix: this.keyPrefix, rules, nowMs: this.#options.clock() });
+    if (found.kind === 'none') {
+      sessionInternals().adopt(session, { isNew: true });
+      return {};
+    }
+    if (found.kind === 'moved') {
+      Object.assign(state, { requestedId: found.id, record: found.record, createdAt: found.createdAt });
+      sessionInternals().adopt(session, { id: found.id, isNew: false });
+    } else {
+      sessionInternals().adopt(session, { isNew: false });
+    }
+    return found.data;
+  }
+
   /**
    * Writes what changed and says which cookie to send, as Flask-Session's `save_session`: decide,
    * then carry out — permanence of a new session, the store call, the cookie. A request that
@@ -132,22 +154,48 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const state = this.#state.get(session);
     if (!state) throw new SessionKitError('This session was not opened by this ServerSessionInterface.');
     if (!session.loaded) return { setCookie: [], vary: false };
+    const result = await this.#save(session, state, request);
+    return state.legacy ? this.#settleLegacy(session, state, state.legacy, result, request) : result;
+  }
+
+  async #save(session: Session<T>, state: ServerState, request: RequestInfo | undefined): Promise<SaveResult> {
     // 1. Decide, on the facts of the session and of its stored record.
     const facts = this.#facts(session, state);
     const plan = decideSave(facts, this.#options.rules);
-    // 2. Nothing to store and no cookie to send: only Vary, if the session was used.
-    if (plan.data === 'none' && plan.cookie === 'none') return { setCookie: [], vary: plan.vary };
+    // 2. Nothing to store and no cookie to send: only Vary, if the session was used (an
+    //    express-session session being ended still has its old record to delete, in step 4).
+    if (plan.data === 'none' && plan.cookie === 'none' && !state.legacy?.pending) return { setCookie: [], vary: plan.vary };
     // 3. A new session is permanent unless the request said otherwise (SESSION_PERMANENT).
     if (plan.makePermanent) session.permanent = true;
     // 4. The store call: delete, create, recreate, update or touch.
     const outcome = await this.#carryOut(plan, session, state, facts.nowMs);
+    // An express-session session stored by sessionkit now, or ended: its old record goes.
+    if (state.legacy?.pending && this.#options.migration!.retires(plan, facts.session)) await this.#options.migration!.retire(state.legacy);
     // 5. The record vanished meanwhile (destroyed elsewhere, or expired): this session ends too.
     if (outcome === 'gone') return this.#end(session, state, request);
     // 6. The cookie: set (with its expiry), delete, or nothing.
     if (plan.cookie === 'none') return { setCookie: [], vary: plan.vary };
     if (plan.cookie === 'delete') return { setCookie: [this.#cookie.delete(request)], vary: plan.vary };
     const expires = plan.data === 'update' ? this.#expiresAfterMerge(session, plan, facts.nowMs) : plan.expires;
-    return { setCookie: [this.#cookie.set(cookieValueOf(session.id!, this.#options.signer), expires, request)], vary: plan.vary };
+    return { setCookie: [this.#cookie.set(this.#options.idCookie.write(session.id!), expires, request)], vary: plan.vary };
+  }
+
+  /**
+   * The cookies of a request that brought express-session's cookie: once the session no longer
+   * lives in express-session's record, that cookie is deleted, and a session another request
+   * moved a moment ago sends its sessionkit cookie even when nothing else changed.
+   */
+  #settleLegacy(session: Session<T>, state: ServerState, legacy: LegacySession, result: SaveResult, request: RequestInfo | undefined): SaveResult {
+    if (legacy.pending) return result;
+    const setCookie = [...result.setCookie];
+    if (legacy.joined && setCookie.length === 0 && state.record !== undefined) {
+      const permanent = sessionInternals().peek(session, PERMANENT_KEY) === true;
+      const nowMs = this.#options.clock();
+      const expires = expirationTime(permanent, this.#options.rules, nowMs, absoluteEnd(state.createdAt, this.#options.rules));
+      setCookie.push(this.#cookie.set(this.#options.idCookie.write(session.id!), expires, request));
+    }
+    setCookie.push(this.#options.migration!.deletion(request));
+    return { setCookie, vary: true };
   }
 
   #facts(session: Session<T>, state: ServerState): SaveFacts {
@@ -155,7 +203,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const record = state.record;
     return {
       storage: 'server',
-      session: readSessionFacts(session),
+      session: state.legacy?.pending ? this.#options.migration!.pendingFacts(readSessionFacts(session), this.#options.rules) : readSessionFacts(session),
       hasRecord: record !== undefined,
       hadRequestedId: state.requestedId !== undefined,
       refreshDue: record !== undefined && isTouchDue(record.expiresAt, state.createdAt, nowMs, this.#options.rules),
@@ -176,6 +224,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       case 'create':
         // Destroyed, then written again: the old record goes first; the new data gets a new id.
         if (plan.deleteLoaded) await this.#deleteRecord(state, key);
+        if (this.#movesLegacy(session, state)) return this.#moveLegacy(plan, session, state, state.legacy!, nowMs);
         await this.#storeUnderFreshId(plan, session, state, nowMs);
         return 'done';
       case 'recreate':
@@ -205,6 +254,45 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     state.record = { value, version, expiresAt: nowMs + ttl };
     state.createdAt = createdAt;
     sessionInternals().adopt(session, { id });
+  }
+
+  /**
+   * Whether a new record is the move of an express-session session, stored under its moved id:
+   * not when it was destroyed or regenerated, which calls for an id nobody can derive.
+   */
+  #movesLegacy(session: Session<T>, state: ServerState): boolean {
+    const internals = sessionInternals();
+    return state.legacy?.pending === true && !internals.destroyed(session) && !internals.regenerateRequested(session);
+  }
+
+  /** Stores an express-session session in sessionkit's format under its moved id. */
+  async #moveLegacy(plan: SavePlan, session: Session<T>, state: ServerState, legacy: LegacySession, nowMs: number): Promise<Outcome> {
+    const internals = sessionInternals();
+    const migration = this.#options.migration!;
+    const [store, codec] = await Promise.all([this.store(), this.codec()]);
+    const mine = internals.snapshotData(session);
+    const id = migration.movedId(legacy.expressId);
+    const moved = await moveSession(
+      {
+        store,
+        codec,
+        key: this.keyPrefix + id,
+        value: codec.encode(mine, { createdAt: plan.createdAtMs }),
+        ttlMs: recordTtl(plan.createdAtMs, nowMs, this.#options.rules),
+        createdAt: plan.createdAtMs,
+        mine,
+        changed: internals.needsSave(session) ? keysToWrite(internals.changedKeys(session), mine) : new Set(),
+        maxRetries: this.#options.maxRetries,
+        rules: this.#options.rules,
+        clock: this.#options.clock,
+      },
+      () => migration.holds(legacy),
+    );
+    if (!moved) return 'gone';
+    state.record = moved.record;
+    state.createdAt = moved.createdAt;
+    internals.adopt(session, { id, data: moved.data });
+    return 'done';
   }
 
   /** The conditional write of this request's changes, in its turn among the saves of this process. */
