@@ -1,8 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
@@ -84,6 +86,13 @@ it('the examples type-check against the sources', async () => {
   const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
   await promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', 'test/examples/tsconfig.typecheck.json'], { cwd: ROOT });
 }, 120_000);
+
+it('the code in docs/migrating.md is quoted from the examples, verbatim', () => {
+  const docs = readFileSync(join(ROOT, 'docs/migrating.md'), 'utf8');
+  const quotes = [...docs.matchAll(/```ts\n\/\/ (examples\/[\w-]+\.ts)\n([\s\S]*?)```/g)];
+  expect(quotes.map((quote) => quote[1])).toEqual(['examples/migrate-express-session.ts', 'examples/express-session-side-by-side.ts', 'examples/migrate-cookie-session.ts']);
+  for (const [, file, code] of quotes) expect(readFileSync(join(ROOT, file!), 'utf8'), file).toContain(code);
+});
 
 for (const name of Object.keys(EXAMPLES)) {
   describe(`examples/${name}.ts`, () => {
