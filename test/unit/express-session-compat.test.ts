@@ -343,6 +343,15 @@ describe('migrate mode', () => {
     expect(cookieNames((await m.iface.save(both)).setCookie)).toContain('connect.sid (deleted)');
   });
 
+  it('an express-session cookie beside a sessionkit cookie that opens nothing still brings its session', async () => {
+    const m = migrating();
+    const { cookie } = await m.expressSessionOf({ user: 'ada' });
+    const session = await m.open(`session=${'A'.repeat(43)}; ${cookie}`);
+    expect(session.get('user')).toBe('ada');
+    session.set('n', 1);
+    expect(cookieNames((await m.iface.save(session)).setCookie)).toEqual(['session', 'connect.sid (deleted)']);
+  });
+
   it('a forged express-session cookie is ignored and left alone', async () => {
     const m = migrating();
     const { id } = await m.expressSessionOf({ user: 'ada' });

@@ -116,6 +116,8 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const record = await store.load(this.keyPrefix + id);
     const live = record ? decodeLive(record, codec, this.#options.clock(), this.#options.rules) : undefined;
     if (!record || !live) {
+      // An express-session cookie beside a dead sessionkit cookie still holds the session.
+      if (state.legacy) return this.#loadLegacy(session, state, state.legacy);
       // Unknown, expired or unreadable: never adopt the id the client sent.
       sessionInternals().adopt(session, { isNew: true });
       return {};
