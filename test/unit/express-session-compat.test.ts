@@ -258,6 +258,17 @@ describe('migrate mode', () => {
     expect(result.setCookie[0]).toMatch(/Expires=/);
   });
 
+  it('moves it when only its idle timeout would be extended', async () => {
+    const m = migrating({ permanent: false, idleTimeout: 600 });
+    const { cookie } = await m.expressSessionOf({ user: 'ada' });
+    const session = await m.open(cookie);
+    expect(session.get('user')).toBe('ada');
+    const result = await m.iface.save(session);
+    expect(cookieNames(result.setCookie)).toEqual(['session', 'connect.sid (deleted)']);
+    expect(result.setCookie[0]).not.toMatch(/Expires=/);
+    expect((await m.keys())[1]).toEqual([]);
+  });
+
   it('requests racing to move one session land on one record, with the changes of each', async () => {
     const m = migrating();
     const { cookie } = await m.expressSessionOf({ user: 'ada', a: 0, b: 0 });
