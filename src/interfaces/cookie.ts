@@ -17,6 +17,7 @@ import { SessionCookieWriter } from '../session-cookie.js';
 import { sessionInternals } from '../session-internals.js';
 import { Session } from '../session.js';
 import { URLSafeTimedSerializer, type Digest, type KeyDerivation } from '../signing/index.js';
+import { CookieSessionMigration, type CookieSessionCompat, type CookieSessionCookies } from './cookie-session-migration.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
 
 /** Turns session data into text and back (default: Flask's tagged JSON). */
@@ -46,12 +47,19 @@ export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCook
   serializer?: SessionSerializer;
   /** Current time in epoch milliseconds (for tests). Default `Date.now`. */
   clock?: () => number;
+  /**
+   * Take over the sessions of a cookie-session app: a request with its correctly signed
+   * `session` + `session.sig` cookies (and no sessionkit cookie) gets their data, and its
+   * response re-issues the data as a sessionkit cookie and deletes the old two. Default: none.
+   * See docs/migrating.md.
+   */
+  cookieSession?: CookieSessionCompat;
 }
 
 /** Flask's signing profile of the session cookie (`SecureCookieSessionInterface`). */
 export const FLASK_COOKIE_SIGNING = { salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' } as const;
 
-const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', 'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock'];
+const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', 'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock', 'cookieSession'];
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /**
@@ -70,6 +78,9 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
   readonly #clock: () => number;
   readonly #fingerprint: (value: unknown) => string;
   readonly #cookie: SessionCookieWriter;
+  readonly #migration: CookieSessionMigration | undefined;
+  /** cookie-session's cookies of the requests that brought them. */
+  readonly #legacy = new WeakMap<Session<T>, CookieSessionCookies>();
 
   constructor(options: CookieSessionOptions) {
     rejectUnknownOptions(options, KNOWN_OPTIONS, 'CookieSessionInterface');
@@ -100,6 +111,7 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
     });
     const data = this.#data;
     this.#fingerprint = (value) => data.dumps(value);
+    this.#migration = options.cookieSession === undefined ? undefined : new CookieSessionMigration(options.cookieSession, this.settings);
   }
 
   /** Name of the session cookie. */
@@ -116,17 +128,19 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
     const values = readCookieValues(cookieHeader, this.settings.cookieName).filter((value) => value !== '');
+    const legacy = this.#migration?.open(cookieHeader);
     const session: Session<T> = new Session<T>({
-      isNew: values.length === 0,
+      isNew: values.length === 0 && !legacy,
       backend: {
         loadSync: () => {
-          const data = this.#firstValid(values);
-          if (data === null && values.length > 0) sessionInternals().adopt(session, { isNew: true });
+          const data = this.#firstValid(values) ?? (legacy ? this.#migration!.adopt(legacy) : undefined);
+          if (!data && (values.length > 0 || legacy)) sessionInternals().adopt(session, { isNew: true });
           return data ?? {};
         },
         fingerprint: this.#fingerprint,
       },
     });
+    if (legacy) this.#legacy.set(session, legacy);
     return session;
   }
 
@@ -149,7 +163,17 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
 
   /** `save` without the promise, for callers on a hot path. */
   saveSync(session: Session<T>, request?: RequestInfo): SaveResult {
+    const legacy = this.#legacy.get(session);
+    const result = this.#saveSync(session, request, legacy);
+    if (!legacy) return result;
+    const deletions = this.#migration!.deletions(legacy, result.setCookie.length > 0, request);
+    return deletions.length === 0 ? result : { setCookie: [...result.setCookie, ...deletions], vary: true };
+  }
+
+  #saveSync(session: Session<T>, request: RequestInfo | undefined, legacy: CookieSessionCookies | undefined): SaveResult {
     if (loadsBeforeSave({ loaded: session.loaded, startedNew: sessionInternals().startedNew(session) }, this.settings)) session.loadNow();
+    // cookie-session's data taken over: re-issued as a sessionkit cookie.
+    if (legacy?.adopted) session.modified = true;
     const now = this.#clock();
     const plan = decideSave(cookieSaveFacts(readSessionFacts(session), now), this.settings);
     if (plan.cookie === 'none') return { setCookie: [], vary: plan.vary };

@@ -68,9 +68,9 @@ for (const [driver, open] of Object.entries(drivers)) {
       { keyPrefix: `${PREFIX}${driver}:flask:` },
     );
 
-    it('Flask-Session layout: the key holds the bare value, as Flask-Session writes it', async () => {
-      const store = new RedisStore({ client: connection.client, layout: 'flask-session' });
-      const key = `${PREFIX}${driver}:bare`;
+    it.each(['flask-session', 'express-session'] as const)('%s layout: the key holds the bare value, as Flask-Session and connect-redis write it', async (layout) => {
+      const store = new RedisStore({ client: connection.client, layout });
+      const key = `${PREFIX}${driver}:bare:${layout}`;
       const value = new Uint8Array([0x81, 0xa1, 0x61, 0x01]);
       await store.create(key, value, 60_000);
       const admin = createClient({ url: SHARED_URL });
@@ -78,7 +78,7 @@ for (const [driver, open] of Object.entries(drivers)) {
       try {
         const raw = await admin.sendCommand(['GET', key], { typeMapping: { 36: Buffer } } as never);
         expect(Buffer.from(raw as unknown as Buffer).equals(Buffer.from(value))).toBe(true);
-        // Flask rewrites the value: a version read before no longer matches
+        // Flask (or connect-redis) rewrites the value: a version read before no longer matches
         const before = (await store.load(key))!.version;
         await admin.sendCommand(['SET', key, 'other', 'EX', '60']);
         expect(await store.update(key, value, before, 60_000)).toEqual({ ok: false, reason: 'conflict' });
@@ -208,7 +208,7 @@ describe('RedisStore client detection', () => {
     expect(() => new RedisStore({ client: {} as RedisClientLike })).toThrow(ConfigError);
     expect(() => new RedisStore({ client: createClient(), timeoutMs: 0 })).toThrow(ConfigError);
     expect(() => new RedisStore({ client: createClient(), layout: 'flask' as never })).toThrow(
-      /option layout is invalid: expected one of "sessionkit", "flask-session", got "flask"/,
+      /option layout is invalid: expected one of "sessionkit", "flask-session", "express-session", got "flask"/,
     );
     expect(() => new RedisStore({ client: createClient(), timeout: 100 } as never)).toThrow(/option timeout is invalid: unknown option of RedisStore/);
   });

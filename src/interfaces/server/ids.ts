@@ -61,10 +61,10 @@ export function isWellFormedSessionId(id: string): boolean {
  * The ids in the session cookie values a request sent, in order: those well-formed (and correctly
  * signed, with a signer), each once.
  */
-export function idsFromCookies(values: readonly string[], signer: Signer | undefined): string[] {
+export function idsFromCookies(values: readonly string[], format: IdCookieFormat): string[] {
   const ids: string[] = [];
   for (const value of values) {
-    const id = idFromCookie(value, signer);
+    const id = format.read(value);
     if (id !== undefined && !ids.includes(id)) ids.push(id);
   }
   return ids;
@@ -87,6 +87,22 @@ export function idFromCookie(value: string | undefined, signer: Signer | undefin
 /** The cookie value that carries `id`: the id itself, or signed. */
 export function cookieValueOf(id: string, signer: Signer | undefined): string {
   return signer ? signer.sign(id) : id;
+}
+
+/**
+ * How the session id travels in the cookie. sessionkit's own format is `sessionIdCookie`;
+ * express-session's signed `s:` format is another.
+ */
+export interface IdCookieFormat {
+  /** The id in a cookie value (as the `Cookie` header parser returns it), when well-formed and verified. */
+  read(value: string | undefined): string | undefined;
+  /** The cookie value carrying `id`, in characters a cookie value may hold. */
+  write(id: string): string;
+}
+
+/** sessionkit's and Flask-Session's id cookie: the bare id, or signed with `useSigner`. */
+export function sessionIdCookie(signer: Signer | undefined): IdCookieFormat {
+  return { read: (value) => idFromCookie(value, signer), write: (id) => cookieValueOf(id, signer) };
 }
 
 /**

@@ -16,7 +16,8 @@ import type { Store, StoreRecord } from '../../stores/store.js';
 import type { RequestInfo, SaveResult, SessionInterface } from '../session-interface.js';
 import { keysToWrite, writeChanges } from './conflict.js';
 import { operationDeadlineMs, withinDeadline, type BoundedOperation } from './deadline.js';
-import { cookieValueOf, createUnderFreshId, idsFromCookies } from './ids.js';
+import { moveSession, type LegacySession } from './express-migration.js';
+import { createUnderFreshId, idsFromCookies } from './ids.js';
 import { decodeLive } from './live-record.js';
 import { openDefaultStore, resolveServerOptions, type ResolvedServerOptions, type ServerSessionOptions } from './options.js';
 import { SaveQueue, type SaveTurn } from './save-queue.js';
@@ -32,6 +33,8 @@ interface ServerState {
   record: StoreRecord | undefined;
   /** When the stored session was created (epoch ms). */
   createdAt: number;
+  /** The express-session session the request brought, when migrating from express-session. */
+  legacy: LegacySession | undefined;
 }
 
 /** How carrying out a plan's data action ended. */
@@ -103,14 +106,15 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
    * session is the first of them — up to `MAX_COOKIES_PER_NAME` — whose id the store knows.
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
-    const requestedIds = idsFromCookies(readCookieValues(cookieHeader, this.settings.cookieName), this.#options.signer);
-    const state: ServerState = { requestedIds, record: undefined, createdAt: 0 };
+    const requestedIds = idsFromCookies(readCookieValues(cookieHeader, this.settings.cookieName), this.#options.idCookie);
+    const legacy = this.#options.migration?.open(cookieHeader);
+    const state: ServerState = { requestedIds, record: undefined, createdAt: 0, legacy };
     const fingerprint = this.#fingerprint;
     // Like Flask-Session's sessions, clear() keeps the permanent flag.
     const backend = { fingerprint, keepsPermanentOnClear: true };
     // Without a valid id there is nothing to read: the session starts loaded, new and empty.
     const session: Session<T> =
-      requestedIds.length === 0
+      requestedIds.length === 0 && legacy === undefined
         ? new Session<T>({ data: this.#newSessionData(), isNew: true, backend })
         : new Session<T>({
             isNew: false,
@@ -136,6 +140,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   }
 
   async #load(session: Session<T>, state: ServerState, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (state.requestedIds.length === 0) return state.legacy ? this.#loadLegacy(session, state, state.legacy) : this.#newSessionData();
     const [store, codec] = await Promise.all([this.store(), this.codec()]);
     // The first id the store knows is the session; a later id is read only when those before it
     // are unknown, so the usual request (one cookie) reads the store once.
@@ -151,6 +156,8 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       sessionInternals().adopt(session, { id, isNew: false });
       return live.data;
     }
+    // An express-session cookie beside a dead sessionkit cookie still holds the session.
+    if (state.legacy) return this.#loadLegacy(session, state, state.legacy);
     // Unknown, expired or unreadable: never adopt an id the client sent.
     sessionInternals().adopt(session, { isNew: true });
     return this.#newSessionData();
@@ -165,6 +172,24 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     return this.#options.rules.permanentByDefault === true ? { [PERMANENT_KEY]: true } : {};
   }
 
+  /** Loads the session of an express-session cookie: still in its record, or moved a moment ago. */
+  async #loadLegacy(session: Session<T>, state: ServerState, legacy: LegacySession): Promise<Record<string, unknown>> {
+    const [store, codec] = await Promise.all([this.store(), this.codec()]);
+    const rules = this.#options.rules;
+    const found = await this.#options.migration!.load(legacy, { store, codec, keyPrefix: this.keyPrefix, rules, nowMs: this.#options.clock() });
+    if (found.kind === 'none') {
+      sessionInternals().adopt(session, { isNew: true });
+      return {};
+    }
+    if (found.kind === 'moved') {
+      Object.assign(state, { requestedIds: [found.id], record: found.record, createdAt: found.createdAt });
+      sessionInternals().adopt(session, { id: found.id, isNew: false });
+    } else {
+      sessionInternals().adopt(session, { isNew: false });
+    }
+    return found.data;
+  }
+
   /**
    * Writes what changed and says which cookie to send, as Flask-Session's `save_session`: decide,
    * then carry out — permanence of a new session, the store call, the cookie. A request that
@@ -177,22 +202,48 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const state = this.#state.get(session);
     if (!state) throw new SessionKitError('This session was not opened by this ServerSessionInterface.');
     if (!session.loaded) return { setCookie: [], vary: false };
+    const result = await this.#save(session, state, request);
+    return state.legacy ? this.#settleLegacy(session, state, state.legacy, result, request) : result;
+  }
+
+  async #save(session: Session<T>, state: ServerState, request: RequestInfo | undefined): Promise<SaveResult> {
     // 1. Decide, on the facts of the session and of its stored record.
     const facts = this.#facts(session, state);
     const plan = decideSave(facts, this.#options.rules);
-    // 2. Nothing to store and no cookie to send: only Vary, if the session was used.
-    if (plan.data === 'none' && plan.cookie === 'none') return { setCookie: [], vary: plan.vary };
+    // 2. Nothing to store and no cookie to send: only Vary, if the session was used (an
+    //    express-session session being ended still has its old record to delete, in step 4).
+    if (plan.data === 'none' && plan.cookie === 'none' && !state.legacy?.pending) return { setCookie: [], vary: plan.vary };
     // 3. A new session is permanent unless the request said otherwise (SESSION_PERMANENT).
     if (plan.makePermanent) session.permanent = true;
     // 4. The store call: delete, create, recreate, update or touch.
     const outcome = await this.#bounded('save', (signal) => this.#carryOut(plan, session, state, facts.nowMs, signal));
+    // An express-session session stored by sessionkit now, or ended: its old record goes.
+    if (state.legacy?.pending && this.#options.migration!.retires(plan, facts.session)) await this.#options.migration!.retire(state.legacy);
     // 5. The record vanished meanwhile (destroyed elsewhere, or expired): this session ends too.
     if (outcome === 'gone') return this.#end(session, state, request);
     // 6. The cookie: set (with its expiry), delete, or nothing.
     if (plan.cookie === 'none') return { setCookie: [], vary: plan.vary };
     if (plan.cookie === 'delete') return { setCookie: [this.#cookie.delete(request)], vary: plan.vary };
     const expires = plan.data === 'update' ? this.#expiresAfterMerge(session, plan, facts.nowMs) : plan.expires;
-    return { setCookie: [this.#cookie.set(cookieValueOf(session.id!, this.#options.signer), expires, request)], vary: plan.vary };
+    return { setCookie: [this.#cookie.set(this.#options.idCookie.write(session.id!), expires, request)], vary: plan.vary };
+  }
+
+  /**
+   * The cookies of a request that brought express-session's cookie: once the session no longer
+   * lives in express-session's record, that cookie is deleted, and a session another request
+   * moved a moment ago sends its sessionkit cookie even when nothing else changed.
+   */
+  #settleLegacy(session: Session<T>, state: ServerState, legacy: LegacySession, result: SaveResult, request: RequestInfo | undefined): SaveResult {
+    if (legacy.pending) return result;
+    const setCookie = [...result.setCookie];
+    if (legacy.joined && setCookie.length === 0 && state.record !== undefined) {
+      const permanent = sessionInternals().peek(session, PERMANENT_KEY) === true;
+      const nowMs = this.#options.clock();
+      const expires = expirationTime(permanent, this.#options.rules, nowMs, absoluteEnd(state.createdAt, this.#options.rules));
+      setCookie.push(this.#cookie.set(this.#options.idCookie.write(session.id!), expires, request));
+    }
+    setCookie.push(this.#options.migration!.deletion(request));
+    return { setCookie, vary: true };
   }
 
   #facts(session: Session<T>, state: ServerState): SaveFacts {
@@ -200,7 +251,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     const record = state.record;
     return {
       storage: 'server',
-      session: readSessionFacts(session),
+      session: state.legacy?.pending ? this.#options.migration!.pendingFacts(readSessionFacts(session), this.#options.rules) : readSessionFacts(session),
       hasRecord: record !== undefined,
       hadRequestedId: state.requestedIds.length > 0,
       refreshDue: record !== undefined && isTouchDue(record.expiresAt, state.createdAt, nowMs, this.#options.rules),
@@ -224,6 +275,7 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
       case 'create':
         // Destroyed, then written again: the old record goes first; the new data gets a new id.
         if (plan.deleteLoaded) await this.#deleteRecord(state, key, signal);
+        if (this.#movesLegacy(session, state)) return this.#moveLegacy(plan, session, state, state.legacy!, nowMs);
         await this.#storeUnderFreshId(plan, session, state, nowMs, signal);
         return 'done';
       case 'recreate':
@@ -257,6 +309,45 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     state.record = { value, version, expiresAt: nowMs + ttl };
     state.createdAt = createdAt;
     sessionInternals().adopt(session, { id });
+  }
+
+  /**
+   * Whether a new record is the move of an express-session session, stored under its moved id:
+   * not when it was destroyed or regenerated, which calls for an id nobody can derive.
+   */
+  #movesLegacy(session: Session<T>, state: ServerState): boolean {
+    const internals = sessionInternals();
+    return state.legacy?.pending === true && !internals.destroyed(session) && !internals.regenerateRequested(session);
+  }
+
+  /** Stores an express-session session in sessionkit's format under its moved id. */
+  async #moveLegacy(plan: SavePlan, session: Session<T>, state: ServerState, legacy: LegacySession, nowMs: number): Promise<Outcome> {
+    const internals = sessionInternals();
+    const migration = this.#options.migration!;
+    const [store, codec] = await Promise.all([this.store(), this.codec()]);
+    const mine = internals.snapshotData(session);
+    const id = migration.movedId(legacy.expressId);
+    const moved = await moveSession(
+      {
+        store,
+        codec,
+        key: this.keyPrefix + id,
+        value: codec.encode(mine, { createdAt: plan.createdAtMs }),
+        ttlMs: recordTtl(plan.createdAtMs, nowMs, this.#options.rules),
+        createdAt: plan.createdAtMs,
+        mine,
+        changed: internals.needsSave(session) ? keysToWrite(internals.changedKeys(session), mine) : new Set(),
+        maxRetries: this.#options.maxRetries,
+        rules: this.#options.rules,
+        clock: this.#options.clock,
+      },
+      () => migration.holds(legacy),
+    );
+    if (!moved) return 'gone';
+    state.record = moved.record;
+    state.createdAt = moved.createdAt;
+    internals.adopt(session, { id, data: moved.data });
+    return 'done';
   }
 
   /** The conditional write of this request's changes, in its turn among the saves of this process. */

@@ -14,12 +14,15 @@ import {
 import type { SaveRules } from '../../decisions.js';
 import { ConfigError } from '../../errors.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../../secrets.js';
+import { ExpressSessionCodec } from '../../serialization/records/express-session.js';
 import type { FlaskSessionFormat } from '../../serialization/records/flask-session.js';
 import { TaggedJsonRecordCodec, type RecordCodec } from '../../serialization/records/record-codec.js';
 import type { DeletionCookieStyle } from '../../session-cookie.js';
 import { Signer } from '../../signing/index.js';
 import type { Store } from '../../stores/store.js';
-import { MAX_SESSION_ID_BYTES, MIN_SESSION_ID_BYTES, SESSION_ID_BYTES } from './ids.js';
+import { ExpressSessionMigration } from './express-migration.js';
+import { checkMigrateCookieName, resolveExpressSession, type ExpressSessionCompat } from './express-session.js';
+import { MAX_SESSION_ID_BYTES, MIN_SESSION_ID_BYTES, SESSION_ID_BYTES, sessionIdCookie, type IdCookieFormat } from './ids.js';
 
 /** Options of `ServerSessionInterface`. camelCase names or Flask / Flask-Session config names. */
 export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCookieSettings, SecretOptions {
@@ -95,6 +98,13 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
   codec?: RecordCodec;
   /** Current time in epoch milliseconds (for tests). Default `Date.now`. */
   clock?: () => number;
+  /**
+   * Sessions of an express-session app (with connect-redis or another store of its records):
+   * `{ mode: 'migrate', secret, store }` moves them to sessionkit as their users come back;
+   * `{ mode: 'side-by-side', secret }` shares them with a running express-session app. Default:
+   * none. See docs/migrating.md.
+   */
+  expressSession?: ExpressSessionCompat;
 }
 
 /** Prefix of store keys: Flask-Session's `SESSION_KEY_PREFIX`, so both find the same records. */
@@ -127,7 +137,7 @@ export const FLASK_SESSION_SIGNER = { salt: 'flask-session', keyDerivation: 'hma
 const OWN_OPTIONS = [
   'store', 'useSigner', 'SESSION_USE_SIGNER', 'keyPrefix', 'SESSION_KEY_PREFIX', 'permanent', 'SESSION_PERMANENT',
   'idLength', 'SESSION_ID_LENGTH', 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'codec', 'serializationFormat',
-  'SESSION_SERIALIZATION_FORMAT', 'clock',
+  'SESSION_SERIALIZATION_FORMAT', 'clock', 'expressSession',
 ];
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
@@ -141,6 +151,10 @@ export interface ResolvedServerOptions {
   readonly store: Store | undefined;
   /** Signs ids in the cookie (`useSigner`), or `undefined`. */
   readonly signer: Signer | undefined;
+  /** How the id travels in the cookie: sessionkit's format, or express-session's side by side. */
+  readonly idCookie: IdCookieFormat;
+  /** Moves express-session's sessions over (`expressSession` in migrate mode), or `undefined`. */
+  readonly migration: ExpressSessionMigration | undefined;
   /** Prefix of store keys. */
   readonly keyPrefix: string;
   /** Bytes of randomness in new session ids. */
@@ -165,7 +179,11 @@ export interface ResolvedServerOptions {
 /** Resolves and checks the options; throws `ConfigError` naming the option. */
 export function resolveServerOptions(options: ServerSessionOptions): ResolvedServerOptions {
   rejectUnknownOptions(options, KNOWN_OPTIONS, 'ServerSessionInterface');
-  const settings = Object.freeze(resolveCookieSettings(options));
+  // Side by side with express-session, its cookie, keys and record format are the interface's.
+  const express = resolveExpressSession(options);
+  const sideBySide = express?.mode === 'side-by-side' ? express : undefined;
+  const settings = Object.freeze(resolveCookieSettings(sideBySide ? { ...options, cookieName: sideBySide.name } : options));
+  if (express) checkMigrateCookieName(express, settings.cookieName);
 
   const signerOpt = pickOption(options, 'useSigner', 'SESSION_USE_SIGNER');
   const useSigner = signerOpt ? validate.boolean(signerOpt.name, signerOpt.value) : false;
@@ -174,7 +192,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
     : undefined;
 
   const prefixOpt = pickOption(options, 'keyPrefix', 'SESSION_KEY_PREFIX');
-  const keyPrefix = prefixOpt ? validate.string(prefixOpt.name, prefixOpt.value, { nonEmpty: false }) : DEFAULT_KEY_PREFIX;
+  const keyPrefix = sideBySide?.prefix ?? (prefixOpt ? validate.string(prefixOpt.name, prefixOpt.value, { nonEmpty: false }) : DEFAULT_KEY_PREFIX);
   const permanentOpt = pickOption(options, 'permanent', 'SESSION_PERMANENT');
   const permanentByDefault = permanentOpt ? validate.boolean(permanentOpt.name, permanentOpt.value) : DEFAULT_PERMANENT;
   const idOpt = pickOption(options, 'idLength', 'SESSION_ID_LENGTH');
@@ -195,8 +213,14 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
 
   const formatOpt = pickOption(options, 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT');
   if (formatOpt && options.codec) throw new ConfigError(formatOpt.name, 'give either a serialization format or a codec, not both');
-  const codec = formatOpt ? validate.oneOf(formatOpt.name, formatOpt.value, ['msgpack', 'json'] as const) : (options.codec ?? new TaggedJsonRecordCodec());
   const clock = options.clock === undefined ? Date.now : validate.function<() => number>('clock', options.clock);
+  const codec = sideBySide
+    ? new ExpressSessionCodec({ cookie: settings, clock })
+    : formatOpt
+      ? validate.oneOf(formatOpt.name, formatOpt.value, ['msgpack', 'json'] as const)
+      : (options.codec ?? new TaggedJsonRecordCodec());
+  const idCookie = sideBySide ? sideBySide.idCookie : sessionIdCookie(signer);
+  const migration = express?.mode === 'migrate' ? new ExpressSessionMigration(express, settings, clock) : undefined;
 
   const flaskSession = formatOpt !== undefined;
 
@@ -210,7 +234,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
     touchIntervalMs,
   });
   const deletionStyle: DeletionCookieStyle = flaskSession ? 'flask-session' : 'flask';
-  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, idBytes, flaskSession, deletionStyle, maxRetries, operationTimeoutMs, codec, clock });
+  return Object.freeze({ settings, rules, store: options.store, signer, idCookie, migration, keyPrefix, idBytes, flaskSession, deletionStyle, maxRetries, operationTimeoutMs, codec, clock });
 }
 
 function validateIdBytes(name: string, value: unknown): number {

@@ -1,7 +1,7 @@
 import { rejectUnknownOptions, validate } from '../../config.js';
 import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
 import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
-import { layoutOption } from '../internal/layout.js';
+import { STORE_LAYOUTS } from '../internal/layout.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl } from '../internal/ttl.js';
 import { randomVersion } from '../internal/version.js';
@@ -45,9 +45,22 @@ export interface RedisStoreOptions {
    * header. `'flask-session'`: the bare value, exactly as Flask-Session 0.8 stores it, so a Flask
    * app and this store share sessions; the version is then the value's SHA-1 (compare-and-set on
    * the value). Use it with `ServerSessionInterface`'s `serializationFormat`.
+   * `'express-session'`: the same bare value, as connect-redis stores it (`SET key value EX ttl`),
+   * for `ServerSessionInterface`'s `expressSession` option.
    */
-  layout?: StoreLayout;
+  layout?: RedisLayoutName;
 }
+
+/** The layouts a `RedisStore` offers: every store layout, and connect-redis'. */
+export type RedisLayoutName = StoreLayout | 'express-session';
+
+/** How each layout is laid out in Redis. */
+const REDIS_LAYOUTS: Readonly<Record<RedisLayoutName, () => RedisLayout>> = {
+  sessionkit: () => versionedLayout(randomVersion),
+  'flask-session': () => VALUE_LAYOUT,
+  'express-session': () => VALUE_LAYOUT,
+};
+const REDIS_LAYOUT_NAMES: readonly RedisLayoutName[] = [...STORE_LAYOUTS, 'express-session'];
 
 /** SCAN batch size hint for `keys()`. */
 const SCAN_COUNT = '500';
@@ -82,7 +95,7 @@ export class RedisStore implements Store {
     rejectUnknownOptions(options, OPTIONS, 'RedisStore');
     this.#redis = adaptRedisClient(options.client);
     this.#timeoutMs = validate.milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    this.#layout = layoutOption(options.layout) === 'flask-session' ? VALUE_LAYOUT : versionedLayout(randomVersion);
+    this.#layout = REDIS_LAYOUTS[validate.oneOf('layout', options.layout ?? STORE_LAYOUTS[0], REDIS_LAYOUT_NAMES)]();
   }
 
   /** Reads a live record; its expiry comes from the key's remaining TTL. */
