@@ -7,6 +7,7 @@ import { readCookie } from '../../cookies.js';
 import { absoluteEnd, decideSave, expirationTime, isTouchDue, readSessionFacts, recordTtl, type SaveFacts, type SavePlan } from '../../decisions.js';
 import { SessionKitError } from '../../errors.js';
 import { FlaskSessionCodec } from '../../serialization/records/flask-session.js';
+import { FlaskSessionPickleCodec } from '../../serialization/records/flask-session-pickle.js';
 import type { RecordCodec } from '../../serialization/records/record-codec.js';
 import { TaggedJSONSerializer } from '../../serialization/tagged-json.js';
 import { SessionCookieWriter } from '../../session-cookie.js';
@@ -76,7 +77,12 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   /** The record format in use (a Flask-Session format loads its serializer on first use). */
   codec(): Promise<RecordCodec> {
     const option = this.#options.codec;
-    this.#codec ??= typeof option === 'string' ? FlaskSessionCodec.create(option) : Promise.resolve(option);
+    this.#codec ??=
+      typeof option !== 'string'
+        ? Promise.resolve(option)
+        : option === 'pickle'
+          ? Promise.resolve(new FlaskSessionPickleCodec())
+          : FlaskSessionCodec.create(option);
     return this.#codec;
   }
 

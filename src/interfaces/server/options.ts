@@ -15,6 +15,15 @@ import type { SaveRules } from '../../decisions.js';
 import { ConfigError } from '../../errors.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../../secrets.js';
 import type { FlaskSessionFormat } from '../../serialization/records/flask-session.js';
+
+/**
+ * A Flask-Session record format: `'msgpack'` / `'json'` (`SESSION_SERIALIZATION_FORMAT`, the
+ * Redis, memcached, SQL and MongoDB backends) or `'pickle'` (the `filesystem` and `cachelib`
+ * backends, which pickle every session whatever `SESSION_SERIALIZATION_FORMAT` says).
+ */
+export type FlaskRecordFormat = FlaskSessionFormat | 'pickle';
+/** Every Flask-Session record format `serializationFormat` accepts. */
+export const FLASK_RECORD_FORMATS: readonly FlaskRecordFormat[] = ['msgpack', 'json', 'pickle'];
 import { TaggedJsonRecordCodec, type RecordCodec } from '../../serialization/records/record-codec.js';
 import { Signer } from '../../signing/index.js';
 import type { Store } from '../../stores/store.js';
@@ -69,11 +78,13 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
    * dict as msgpack (`'msgpack'`, needs `msgpackr`) or JSON, so a Flask app using Flask-Session
    * and this interface share sessions through one store (use a store in its Flask-Session
    * layout, e.g. `new RedisStore({ client, layout: 'flask-session' })`). Default: sessionkit's
-   * own format (tagged JSON with the creation time).
+   * own format (tagged JSON with the creation time). `'pickle'` is the format of Flask-Session's
+   * `filesystem`/`cachelib` backends (use `new FileSystemStore({ dir, layout: 'flask-session' })`);
+   * pickles are read by a restricted reader, never a general unpickler.
    */
-  serializationFormat?: FlaskSessionFormat;
+  serializationFormat?: FlaskRecordFormat;
   /** @see serializationFormat */
-  SESSION_SERIALIZATION_FORMAT?: FlaskSessionFormat;
+  SESSION_SERIALIZATION_FORMAT?: FlaskRecordFormat;
   /** Format of stored records, for custom formats. Default: tagged JSON with creation time. */
   codec?: RecordCodec;
   /** Current time in epoch milliseconds (for tests). Default `Date.now`. */
@@ -124,7 +135,7 @@ export interface ResolvedServerOptions {
   /** Concurrent writes a save tolerates. */
   readonly maxRetries: number;
   /** A record codec, or a Flask-Session format whose codec loads on first use. */
-  readonly codec: RecordCodec | FlaskSessionFormat;
+  readonly codec: RecordCodec | FlaskRecordFormat;
   /** Current time in epoch ms. */
   readonly clock: () => number;
 }
@@ -156,7 +167,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
 
   const formatOpt = pickOption(options, 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT');
   if (formatOpt && options.codec) throw new ConfigError(formatOpt.name, 'give either a serialization format or a codec, not both');
-  const codec = formatOpt ? validate.oneOf(formatOpt.name, formatOpt.value, ['msgpack', 'json'] as const) : (options.codec ?? new TaggedJsonRecordCodec());
+  const codec = formatOpt ? validate.oneOf(formatOpt.name, formatOpt.value, FLASK_RECORD_FORMATS) : (options.codec ?? new TaggedJsonRecordCodec());
   const clock = options.clock === undefined ? Date.now : validate.function<() => number>('clock', options.clock);
 
   const rules = Object.freeze({
