@@ -8,6 +8,7 @@ import { absoluteEnd, decideSave, expirationTime, isTouchDue, readSessionFacts, 
 import { SessionKitError } from '../../errors.js';
 import { FlaskSessionCodec } from '../../serialization/records/flask-session.js';
 import { FlaskSessionPickleCodec } from '../../serialization/records/flask-session-pickle.js';
+import { dumpsPickle } from '../../serialization/pickle.js';
 import type { RecordCodec } from '../../serialization/records/record-codec.js';
 import { TaggedJSONSerializer } from '../../serialization/tagged-json.js';
 import { SessionCookieWriter } from '../../session-cookie.js';
@@ -58,8 +59,11 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.settings = this.#options.settings;
     this.keyPrefix = this.#options.keyPrefix;
     this.#cookie = new SessionCookieWriter(this.settings);
+    // Pickled sessions hold values tagged JSON has no form for (integral floats, naive
+    // datetimes): their changes are detected on their pickle instead.
     const json = new TaggedJSONSerializer();
-    this.#fingerprint = (value) => json.dumps(value);
+    this.#fingerprint =
+      this.#options.codec === 'pickle' ? (value) => Buffer.from(dumpsPickle(value)).toString('latin1') : (value) => json.dumps(value);
   }
 
   /** Name of the session cookie. */
