@@ -9,6 +9,7 @@ export type { SessionData, SessionBackend, FlashMessage, ConsumeFlashesOptions }
 export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
 export { ServerSessionInterface, SessionConflictError } from './interfaces/server.js';
+export { fromFlaskConfig, FLASK_SESSION_TYPES, type FlaskConfig, type FlaskSessionSetup, type FromFlaskConfigOptions } from './flask-config.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';
 export { TaggedJsonRecordCodec, RecordFormatError } from './serialization/records/record-codec.js';
