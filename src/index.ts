@@ -10,6 +10,7 @@ export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
 export type { CookieSessionCompat } from './interfaces/cookie-session-migration.js';
 export { ServerSessionInterface, SessionConflictError } from './interfaces/server.js';
+export { fromFlaskConfig, FLASK_SESSION_TYPES, type FlaskConfig, type FlaskSessionSetup, type FromFlaskConfigOptions } from './flask-config.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
 export type { ExpressSessionCompat, ExpressSessionMigrate, ExpressSessionSideBySide } from './interfaces/server/express-session.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';

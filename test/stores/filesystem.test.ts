@@ -36,6 +36,18 @@ describeStoreConformance(
   { time: 'clock' },
 );
 
+/** The folder of the Flask-Session layout's conformance run. */
+let cachelibDir: string | undefined;
+describeStoreConformance(
+  'FileSystemStore, Flask-Session layout',
+  async ({ clock }) => ({
+    store: new FileSystemStore({ dir: (cachelibDir ??= freshDir()), clock, layout: 'flask-session' }),
+    cleanup: async () => {},
+  }),
+  // cachelib's expiry counts whole seconds: a TTL of at least one second is never due at once
+  { time: 'clock', shortTtlMs: 2000 },
+);
+
 /** A clock the test moves by hand. */
 function manualClock(): { now: () => number; advance(ms: number): void } {
   let time = Date.now();

@@ -7,6 +7,8 @@ import { readCookieValues } from '../../cookies.js';
 import { absoluteEnd, decideSave, expirationTime, isTouchDue, readSessionFacts, recordTtl, type SaveFacts, type SavePlan } from '../../decisions.js';
 import { SessionKitError } from '../../errors.js';
 import { FlaskSessionCodec } from '../../serialization/records/flask-session.js';
+import { FlaskSessionPickleCodec } from '../../serialization/records/flask-session-pickle.js';
+import { dumpsPickle } from '../../serialization/pickle.js';
 import type { RecordCodec } from '../../serialization/records/record-codec.js';
 import { TaggedJSONSerializer } from '../../serialization/tagged-json.js';
 import { SessionCookieWriter } from '../../session-cookie.js';
@@ -68,8 +70,11 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
     this.settings = this.#options.settings;
     this.keyPrefix = this.#options.keyPrefix;
     this.#cookie = new SessionCookieWriter(this.settings, this.#options.deletionStyle);
+    // Pickled sessions hold values tagged JSON has no form for (integral floats, naive
+    // datetimes): their changes are detected on their pickle instead.
     const json = new TaggedJSONSerializer();
-    this.#fingerprint = (value) => json.dumps(value);
+    this.#fingerprint =
+      this.#options.codec === 'pickle' ? (value) => Buffer.from(dumpsPickle(value)).toString('latin1') : (value) => json.dumps(value);
     this.#deadlineMs = operationDeadlineMs(this.#options.operationTimeoutMs, this.#options.store?.timeoutMs);
     this.#storeName = this.#options.store?.name ?? 'default';
   }
@@ -94,7 +99,12 @@ export class ServerSessionInterface<T extends object = Record<string, unknown>> 
   /** The record format in use (a Flask-Session format loads its serializer on first use). */
   codec(): Promise<RecordCodec> {
     const option = this.#options.codec;
-    this.#codec ??= typeof option === 'string' ? FlaskSessionCodec.create(option) : Promise.resolve(option);
+    this.#codec ??=
+      typeof option !== 'string'
+        ? Promise.resolve(option)
+        : option === 'pickle'
+          ? Promise.resolve(new FlaskSessionPickleCodec())
+          : FlaskSessionCodec.create(option);
     return this.#codec;
   }
 

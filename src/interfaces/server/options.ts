@@ -16,6 +16,15 @@ import { ConfigError } from '../../errors.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../../secrets.js';
 import { ExpressSessionCodec } from '../../serialization/records/express-session.js';
 import type { FlaskSessionFormat } from '../../serialization/records/flask-session.js';
+
+/**
+ * A Flask-Session record format: `'msgpack'` / `'json'` (`SESSION_SERIALIZATION_FORMAT`, the
+ * Redis, memcached, SQL and MongoDB backends) or `'pickle'` (the `filesystem` and `cachelib`
+ * backends, which pickle every session whatever `SESSION_SERIALIZATION_FORMAT` says).
+ */
+export type FlaskRecordFormat = FlaskSessionFormat | 'pickle';
+/** Every Flask-Session record format `serializationFormat` accepts. */
+export const FLASK_RECORD_FORMATS: readonly FlaskRecordFormat[] = ['msgpack', 'json', 'pickle'];
 import { TaggedJsonRecordCodec, type RecordCodec } from '../../serialization/records/record-codec.js';
 import type { DeletionCookieStyle } from '../../session-cookie.js';
 import { Signer } from '../../signing/index.js';
@@ -89,11 +98,13 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
    * dict as msgpack (`'msgpack'`, needs `msgpackr`) or JSON, so a Flask app using Flask-Session
    * and this interface share sessions through one store (use a store in its Flask-Session
    * layout, e.g. `new RedisStore({ client, layout: 'flask-session' })`). Default: sessionkit's
-   * own format (tagged JSON with the creation time).
+   * own format (tagged JSON with the creation time). `'pickle'` is the format of Flask-Session's
+   * `filesystem`/`cachelib` backends (use `new FileSystemStore({ dir, layout: 'flask-session' })`);
+   * pickles are read by a restricted reader, never a general unpickler.
    */
-  serializationFormat?: FlaskSessionFormat;
+  serializationFormat?: FlaskRecordFormat;
   /** @see serializationFormat */
-  SESSION_SERIALIZATION_FORMAT?: FlaskSessionFormat;
+  SESSION_SERIALIZATION_FORMAT?: FlaskRecordFormat;
   /** Format of stored records, for custom formats. Default: tagged JSON with creation time. */
   codec?: RecordCodec;
   /** Current time in epoch milliseconds (for tests). Default `Date.now`. */
@@ -171,7 +182,7 @@ export interface ResolvedServerOptions {
   /** The deadline of one load or save in ms (`operationTimeout`), or `undefined` for the store's default. */
   readonly operationTimeoutMs: number | undefined;
   /** A record codec, or a Flask-Session format whose codec loads on first use. */
-  readonly codec: RecordCodec | FlaskSessionFormat;
+  readonly codec: RecordCodec | FlaskRecordFormat;
   /** Current time in epoch ms. */
   readonly clock: () => number;
 }
@@ -217,7 +228,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
   const codec = sideBySide
     ? new ExpressSessionCodec({ cookie: settings, clock })
     : formatOpt
-      ? validate.oneOf(formatOpt.name, formatOpt.value, ['msgpack', 'json'] as const)
+      ? validate.oneOf(formatOpt.name, formatOpt.value, FLASK_RECORD_FORMATS)
       : (options.codec ?? new TaggedJsonRecordCodec());
   const idCookie = sideBySide ? sideBySide.idCookie : sessionIdCookie(signer);
   const migration = express?.mode === 'migrate' ? new ExpressSessionMigration(express, settings, clock) : undefined;

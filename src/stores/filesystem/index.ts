@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { describe, rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
 import { KeyedMutex } from '../../internal/keyed-mutex.js';
-import type { Store, StoreRecord, UpdateResult } from '../store.js';
+import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
+import { layoutOption } from '../internal/layout.js';
 import { errorCode, guard } from '../internal/errors.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl, isExpired } from '../internal/ttl.js';
 import { randomVersion } from '../internal/version.js';
 import { acquireFileLock, breakStaleLock, LockTimeoutError, tryFileLock, type FileLock } from './lock.js';
+import { CachelibFolder } from './flask-session-layout.js';
 import { BREAK_SUFFIX, fileStem, LOCK_SUFFIX, RECORD_SUFFIX, TEMP_SUFFIX } from './names.js';
 import { decodeFileRecord, decodeFileRecordHeader, encodeFileRecord, type FileRecord, type FileRecordHeader } from './record.js';
 
@@ -36,6 +38,14 @@ export interface FileSystemStoreOptions {
    * inject one to test expiry. Lock files always age by the real clock. Default: `Date.now`.
    */
   clock?: () => number;
+  /**
+   * `'flask-session'`: the files of Flask-Session 0.8's `filesystem` and `cachelib` backends
+   * (cachelib's `FileSystemCache`: `sha256(key)` names, a 4-byte expiry in whole seconds, the
+   * count file, pruning over `threshold` as cachelib does it), so a Flask app and sessionkit
+   * share one folder. Use it with `ServerSessionInterface`'s `serializationFormat: 'pickle'`.
+   * Keys cannot be listed in this layout (`keys` is absent). Default `'sessionkit'`.
+   */
+  layout?: StoreLayout;
 }
 
 /** Default `threshold`: Flask-Session's `SESSION_FILE_THRESHOLD`. */
@@ -50,7 +60,7 @@ const MAX_MODE = 0o777;
 const MIN_TEMP_FILE_AGE_MS = 60_000;
 /** Share of `threshold` that remains after an eviction, so evictions do not run on every create. */
 const EVICT_DOWN_TO = 0.9;
-const OPTIONS = optionNames<FileSystemStoreOptions>({ dir: true, threshold: true, mode: true, lockTimeoutMs: true, clock: true });
+const OPTIONS = optionNames<FileSystemStoreOptions>({ dir: true, threshold: true, mode: true, lockTimeoutMs: true, clock: true, layout: true });
 
 /**
  * Sessions as files in one folder: one file per session holding its version, expiry and value
@@ -87,6 +97,8 @@ export class FileSystemStore implements Store {
   /** Approximate number of record files (this process's view), `undefined` until counted. */
   #count: number | undefined;
   #pruning: Promise<void> | undefined;
+  /** The Flask-Session layout's files, or `undefined` in sessionkit's layout. */
+  readonly #cachelib: CachelibFolder | undefined;
 
   /** Validates the options; the folder is created on first use. */
   constructor(options: FileSystemStoreOptions) {
@@ -99,10 +111,32 @@ export class FileSystemStore implements Store {
     }
     this.#lockTimeoutMs = validate.milliseconds('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     this.#clock = validate.function('clock', options.clock ?? Date.now);
+    if (layoutOption(options.layout) === 'flask-session') {
+      this.#cachelib = new CachelibFolder({
+        dir: this.#dir,
+        mode: this.#mode,
+        threshold: this.#threshold,
+        lockTimeoutMs: this.#lockTimeoutMs,
+        clock: this.#clock,
+        locked: (key, lockPath, operation, fn) => this.#locked(key, operation, fn, lockPath),
+      });
+      // cachelib's file names are hashes: keys cannot be listed.
+      Object.defineProperty(this, 'keys', { value: undefined });
+    }
+  }
+
+  /** Runs a Flask-Session layout operation, after creating the folder, with failures as `StoreError`s. */
+  #inCachelib<T>(operation: string, fn: (folder: CachelibFolder) => Promise<T>): Promise<T> {
+    const folder = this.#cachelib!;
+    return guard(this.name, operation, async () => {
+      await this.#ensureDir();
+      return fn(folder);
+    });
   }
 
   /** Reads a live record (without locking: files are replaced atomically). */
   async load(key: string): Promise<StoreRecord | null> {
+    if (this.#cachelib) return this.#inCachelib('load', (folder) => folder.load(key));
     return guard(this.name, 'load', async () => {
       await this.#ensureDir();
       const record = await this.#read(key, 'load');
@@ -114,6 +148,7 @@ export class FileSystemStore implements Store {
   /** Writes a new record unless a live one holds the key (an expired one is replaced). */
   async create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null> {
     const ttl = checkTtl(ttlMs);
+    if (this.#cachelib) return this.#inCachelib('create', (folder) => folder.create(key, value, ttl));
     const version = await this.#locked(key, 'create', async (lock) => {
       const current = await this.#read(key, 'create');
       if (current && !isExpired(current.expiresAt, this.#clock())) return null;
@@ -128,6 +163,7 @@ export class FileSystemStore implements Store {
   /** Replaces the value of a live record that still has `expectedVersion`. */
   async update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult> {
     const ttl = checkTtl(ttlMs);
+    if (this.#cachelib) return this.#inCachelib('update', (folder) => folder.update(key, value, expectedVersion, ttl));
     return this.#locked(key, 'update', async (lock): Promise<UpdateResult> => {
       const current = await this.#read(key, 'update');
       if (!current || isExpired(current.expiresAt, this.#clock())) return { ok: false, reason: 'missing' };
@@ -141,6 +177,7 @@ export class FileSystemStore implements Store {
   /** Rewrites a live record with a new expiry and the same version and value. */
   async touch(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl(ttlMs);
+    if (this.#cachelib) return this.#inCachelib('touch', (folder) => folder.touch(key, ttl));
     return this.#locked(key, 'touch', async (lock) => {
       const current = await this.#read(key, 'touch');
       if (!current || isExpired(current.expiresAt, this.#clock())) return false;
@@ -151,6 +188,7 @@ export class FileSystemStore implements Store {
 
   /** Deletes the record file, if any. */
   async destroy(key: string): Promise<void> {
+    if (this.#cachelib) return this.#inCachelib('destroy', (folder) => folder.destroy(key));
     await this.#locked(key, 'destroy', async () => {
       await this.#unlinkRecord(this.#recordPath(key));
     });
@@ -161,6 +199,7 @@ export class FileSystemStore implements Store {
    * processes. Returns how many records were removed.
    */
   async sweep(): Promise<number> {
+    if (this.#cachelib) return this.#inCachelib('sweep', (folder) => folder.sweep());
     return guard(this.name, 'sweep', async () => {
       await this.#ensureDir();
       let removed = 0;
@@ -211,11 +250,10 @@ export class FileSystemStore implements Store {
    * Runs `fn` holding `key`'s lock (in-process mutex, then the lock file), within
    * `lockTimeoutMs` overall. Failures become `StoreError`s for `operation`.
    */
-  async #locked<T>(key: string, operation: string, fn: (lock: FileLock) => Promise<T>): Promise<T> {
+  async #locked<T>(key: string, operation: string, fn: (lock: FileLock) => Promise<T>, lockPath = join(this.#dir, fileStem(key) + LOCK_SUFFIX)): Promise<T> {
     return guard(this.name, operation, async () => {
       await this.#ensureDir();
       const deadline = Date.now() + this.#lockTimeoutMs;
-      const lockPath = join(this.#dir, fileStem(key) + LOCK_SUFFIX);
       return this.#mutex.run(key, async () => {
         let lock: FileLock;
         try {
