@@ -6,9 +6,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
+import { errorReason, redactCredentials } from '../internal/error-text.js';
 import type { Store, StoreLayout } from './store.js';
-import { withTimeout } from './internal/deadline.js';
+import { driverTimeoutMs, withTimeout } from './internal/deadline.js';
 import { importDriver } from './internal/driver.js';
 import { layoutOption } from './internal/layout.js';
 import { FileSystemStore } from './filesystem/index.js';
@@ -20,6 +21,7 @@ import { SqlStore } from './sql/index.js';
 import { SqliteStore } from './sqlite/index.js';
 
 export { DriverMissingError } from './internal/driver.js';
+export { StorageMissingError } from './internal/errors.js';
 
 /** A store opened from a URL; `close()` releases everything it opened (connections, timers). */
 export type OpenedStore = Store & { close(): Promise<void> };
@@ -31,6 +33,13 @@ export interface OpenStoreOptions {
    * `'flask-session'`, for the schemes that offer it (`redis:`, `memcached:`). Default `'sessionkit'`.
    */
   layout?: StoreLayout;
+  /**
+   * Whether the store may create its storage: the folder (`file:`), the database file and
+   * tables (`sqlite:`), the table (`postgres:`, `mysql:`), the TTL index (`mongodb:`). With
+   * `false`, as read-only tools open stores, nothing is created and a missing folder, file or
+   * table fails with `StorageMissingError` (a `StoreError`). Default: `true`.
+   */
+  create?: boolean;
 }
 
 /** How a query parameter is read: as text, or as a number (its range is the store option's). */
@@ -57,7 +66,16 @@ interface StoreScheme<P extends ParamTypes> {
    * Creates the store. Store constructors validate their options and do no I/O, so every
    * parameter is checked before anything is connected.
    */
-  open(url: URL, params: Params<P>, context: { layout: StoreLayout; text: string }): OpenedStore | Promise<OpenedStore>;
+  open(url: URL, params: Params<P>, context: OpenContext): OpenedStore | Promise<OpenedStore>;
+}
+
+/** What `openStore` passes to a scheme's `open`, beside the URL and its parameters. */
+interface OpenContext {
+  layout: StoreLayout;
+  /** The URL as given (for schemes whose URLs are not WHATWG URLs). */
+  text: string;
+  /** Whether the store may create its storage (`OpenStoreOptions.create`). */
+  create: boolean;
 }
 
 /** Keeps the parameter types of one entry checked against its `open`, then erases them for the table. */
@@ -67,6 +85,10 @@ function scheme<const P extends ParamTypes>(entry: StoreScheme<P>): StoreScheme<
 
 /** Default `connectTimeoutMs` of `redis:` URLs: a slow first connection is normal at boot. */
 const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+/** Longest pause between two reconnection attempts of a `redis:` store's client: it is back soon after Redis is. */
+const MAX_REDIS_RECONNECT_DELAY_MS = 1000;
+/** First pause, doubled after each failed attempt up to the maximum. */
+const FIRST_REDIS_RECONNECT_DELAY_MS = 50;
 const MEMCACHED_PREFIX = 'memcached://';
 
 /** The schemes `openStore` opens: the one place that lists them. */
@@ -81,13 +103,13 @@ const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
     protocols: ['file:'],
     forms: ['file:///absolute/dir'],
     params: { threshold: 'number', lockTimeoutMs: 'number' },
-    open: (url, params) => withClose(new FileSystemStore({ dir: filePath(url), ...params })),
+    open: (url, params, { create }) => withClose(new FileSystemStore({ dir: filePath(url), ...params, createDir: create })),
   }),
   scheme({
     protocols: ['sqlite:'],
     forms: ['sqlite:///absolute/path.db', 'sqlite:relative/path.db', 'sqlite::memory:'],
     params: { table: 'string', sweepIntervalMs: 'number', busyTimeoutMs: 'number' },
-    open: (url, params) => new SqliteStore({ path: sqlitePath(url), ...params }),
+    open: (url, params, { create }) => new SqliteStore({ path: sqlitePath(url), ...params, createTable: create }),
   }),
   scheme({
     protocols: ['redis:', 'rediss:'],
@@ -110,19 +132,21 @@ const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
     forms: ['mongodb://… (mongodb+srv://…)'],
     params: { db: 'string', collection: 'string', timeoutMs: 'number' },
     passesOtherParams: true,
-    open: (url, params) => new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params }),
+    open: (url, params, { create }) =>
+      new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params, createIndex: create }),
   }),
   scheme({
     protocols: ['postgres:', 'postgresql:'],
     forms: ['postgres://user@host:port/db'],
     params: { table: 'string', timeoutMs: 'number' },
-    open: (url, params) => new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params }),
+    open: (url, params, { create }) => new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params, createTable: create }),
   }),
   scheme({
     protocols: ['mysql:', 'mariadb:'],
     forms: ['mysql://user@host:port/db (MariaDB too)'],
     params: { table: 'string', timeoutMs: 'number' },
-    open: (url, params) => new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params }),
+    open: (url, params, { create }) =>
+      new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params, createTable: create }),
   }),
 ];
 
@@ -134,17 +158,23 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /**
  * Opens the store a URL describes (see `SUPPORTED_STORE_URLS`; README and docs/stores.md list
- * every scheme with its query parameters), e.g. `redis://127.0.0.1:6379/0?timeoutMs=1000`.
+ * every scheme with its query parameters), e.g. `redis://127.0.0.1:6379/0?timeoutMs=1000`, and
+ * waits until it is `ready()`: connected, its driver loaded, its storage there (or created,
+ * unless `create` is false). So a wrong host, a refused password, an unknown database, a missing
+ * driver or folder fails here, at start-up, with the reason, instead of at the first request.
  * `redis:` URLs get a node-redis client that this function creates and connects, and that
- * `close()` closes; the other stores connect on first use.
+ * `close()` closes.
  *
  * Throws `ConfigError` for an unknown scheme (listing the supported ones), an unknown or
- * invalid query parameter or layout, all before anything is connected; `StoreError` when Redis
- * cannot be reached within `connectTimeoutMs`; `DriverMissingError` when the scheme's package
- * is not installed.
+ * invalid query parameter or layout, all before anything is connected; `StoreError` when the
+ * store is not ready (for `redis:`, within `connectTimeoutMs`; for the others, within their
+ * `timeoutMs`), `DriverMissingError` when the scheme's package is not installed,
+ * `StorageMissingError` for missing storage with `create: false`. Nothing stays open after a
+ * failure.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const layout = layoutOption(options.layout);
+  const create = validate.boolean('create', options.create ?? true);
   const protocol = URL_SCHEME.exec(typeof url === 'string' ? url : '')?.[0].toLowerCase();
   if (protocol === undefined) throw new ConfigError('url', `expected a store URL, one of ${SUPPORTED_STORE_URLS.join(', ')}; got ${JSON.stringify(url)}`);
   const entry = STORE_SCHEMES.find((candidate) => candidate.protocols.includes(protocol));
@@ -159,7 +189,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   } catch {
     throw new ConfigError('url', `expected a ${protocol} URL like ${entry.forms.join(' or ')}; got ${JSON.stringify(url)}`);
   }
-  return entry.open(parsed, readParams(parsed, entry), { layout, text: url });
+  const store = await entry.open(parsed, readParams(parsed, entry), { layout, text: url, create });
+  try {
+    await store.ready?.();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return store;
 }
 
 /** Reads the query parameters `entry` declares, by their types; refuses the others unless it passes them on. */
@@ -233,6 +270,9 @@ function sqlitePath(url: URL): string {
 /**
  * A `RedisStore` over a node-redis client created for it. The store is built (and its options
  * checked) before the client connects; the first connection is bounded by `connectTimeoutMs`.
+ * A first connection that fails (refused, password refused, bad database index) fails at once
+ * with the server's or the socket's reason: the client is told not to retry it. Once connected,
+ * the client reconnects after every loss, pausing `redisReconnectDelay` between attempts.
  */
 async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs: number | undefined, layout: StoreLayout): Promise<OpenedStore> {
   const connectTimeoutMs = validate.milliseconds('connectTimeoutMs', connectTimeout ?? REDIS_CONNECT_TIMEOUT_MS);
@@ -241,7 +281,16 @@ async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs
     versionRange: '5',
     load: () => import('redis'),
   });
-  const client = createClient({ url: withoutQuery(url) });
+  let connected = false;
+  const client = createClient({
+    url: withoutQuery(url),
+    socket: {
+      connectTimeout: driverTimeoutMs(connectTimeoutMs),
+      // Returning the error ends the attempt: connect() rejects with it.
+      reconnectStrategy: (retries: number, cause: Error) => (connected ? redisReconnectDelay(retries) : cause),
+    },
+  });
+  client.on('ready', () => void (connected = true));
   // Without a listener, a connection error event would stop the process; failures reach
   // callers as StoreErrors from the store's operations instead.
   client.on('error', () => undefined);
@@ -249,8 +298,9 @@ async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs
   try {
     await withTimeout('redis', 'connect', connectTimeoutMs, () => client.connect());
   } catch (error) {
-    client.destroy();
-    throw error;
+    if (client.isOpen) client.destroy();
+    const reason = error instanceof StoreError ? errorReason(error.cause) : errorReason(error);
+    throw new StoreError('redis', 'connect', error, `cannot connect to ${redactCredentials(withoutQuery(url))}: ${reason}`);
   }
   return Object.assign(store, {
     close: async () => {
@@ -258,8 +308,13 @@ async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs
       try {
         await client.close();
       } catch {
-        client.destroy();
+        if (client.isOpen) client.destroy();
       }
     },
   });
+}
+
+/** The pause before reconnection attempt `retries` (0, 1, 2…): 50, 100, 200… ms, at most 1 s. */
+function redisReconnectDelay(retries: number): number {
+  return Math.min(FIRST_REDIS_RECONNECT_DELAY_MS * 2 ** retries, MAX_REDIS_RECONNECT_DELAY_MS);
 }
