@@ -207,7 +207,8 @@ function signal(pid: number, name: NodeJS.Signals): void {
 export async function killProcessTree(root: number): Promise<void> {
   signal(root, 'SIGSTOP');
   await waitForTree(root, 'stop', (states) => !states.has(root) || states.get(root) === 'T');
-  for (const pid of processTree(root).keys()) signal(pid, 'SIGKILL');
+  // Workers first: a worker outliving its parent by a moment would notice and say goodbye.
+  for (const pid of [...processTree(root).keys()].reverse()) signal(pid, 'SIGKILL');
   await waitForTree(root, 'exit', (states) => states.size === 0);
 }
 
