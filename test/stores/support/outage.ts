@@ -219,7 +219,8 @@ export async function crashUnderLoad(
 
     const calls: Call[] = [];
     let acks = 0;
-    let deadAt: number | undefined;
+    /** When the server was dead (set once `kill()` resolved). */
+    const death: { at?: number } = {};
     let killed!: () => void;
     const killTime = new Promise<void>((resolve) => (killed = resolve));
     const writer = async (index: number): Promise<void> => {
@@ -241,7 +242,7 @@ export async function crashUnderLoad(
           }
         }
         if (!ok) {
-          if (deadAt !== undefined) failuresAfterDeath++;
+          if (death.at !== undefined) failuresAfterDeath++;
           await sleep(PAUSE_AFTER_FAILURE_MS);
         }
       }
@@ -251,7 +252,8 @@ export async function crashUnderLoad(
     expect(acks).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
     const killAt = Date.now();
     await server.kill();
-    deadAt = Date.now();
+    const deadAt = Date.now();
+    death.at = deadAt;
     await Promise.all(writers);
 
     // Every failure is a StoreError, no call outlived its bound, none succeeded on a dead server.
@@ -259,7 +261,7 @@ export async function crashUnderLoad(
     const failures = calls.filter((call) => call.error !== undefined);
     for (const call of failures) expect(call.error).toBeInstanceOf(StoreError);
     for (const call of affected) expect(call.endedAt - call.startedAt).toBeLessThan(timeoutMs + TIMEOUT_SLACK_MS);
-    const afterDeath = calls.filter((call) => call.startedAt >= deadAt!);
+    const afterDeath = calls.filter((call) => call.startedAt >= deadAt);
     expect(afterDeath.length).toBeGreaterThan(0);
     for (const call of afterDeath) expect(call.error).toBeInstanceOf(StoreError);
     const firstError = Math.min(...failures.map((call) => call.endedAt).filter((at) => at >= killAt));
