@@ -16,6 +16,8 @@ import { freePort } from './support/processes.js';
 const timeoutMs = 2000;
 /** Far beyond a refused connection or password: failing before it shows the reason was seen, not waited out. */
 const LONG_TIMEOUT_MS = 60_000;
+/** The tables of the tests, created before them (with LONG_TIMEOUT_MS: a fresh server on a loaded machine). */
+const TABLES = ['crash_owned', 'crash_given', 'freeze'];
 
 let server: PrivateMariaDb;
 let outage: OutageServer;
@@ -28,6 +30,7 @@ beforeAll(async () => {
     pause: () => server.pause(),
     resume: () => server.resume(),
   };
+  for (const table of TABLES) await (await openStore(`${server.url()}?table=${table}&timeoutMs=${LONG_TIMEOUT_MS}`)).close();
 });
 afterAll(async () => {
   await server?.remove();

@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
 import { DEFAULT_TIMEOUT_MS, driverTimeoutMs, withTimeout } from '../internal/deadline.js';
 import { importDriver } from '../internal/driver.js';
+import { guard } from '../internal/errors.js';
 import { layoutOption } from '../internal/layout.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
@@ -206,6 +207,8 @@ export class MemcachedStore implements Store {
    * connection refused, authentication failed, no answer).
    */
   async ready(): Promise<void> {
+    // memjs is loaded before the deadline starts: loading is local work, not the servers' time to answer.
+    await guard(this.name, 'ready', () => this.#importDriver('ready'));
     await this.#run('ready', (c) => checkServers(c.memjs, c.client, READY_PROBE_KEY));
   }
 
@@ -240,13 +243,13 @@ export class MemcachedStore implements Store {
     return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#connection.get(operation)));
   }
 
+  #importDriver(operation: string): Promise<typeof import('memjs')> {
+    return importDriver(this.name, operation, { packageName: 'memjs', versionRange: '1', load: () => import('memjs') });
+  }
+
   /** Loads memjs and creates the client (memjs connects on the first request). */
   async #connect(operation: string): Promise<Connection> {
-    const memjs = await importDriver(this.name, operation, {
-      packageName: 'memjs',
-      versionRange: '1',
-      load: () => import('memjs'),
-    });
+    const memjs = await this.#importDriver(operation);
     if (this.#client) return { memjs, client: this.#client };
     const client = memjs.Client.create(this.#servers, {
       failover: false,

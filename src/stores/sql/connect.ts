@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Kysely, MysqlPool, PostgresPool, SqliteDatabase } from 'kysely';
 import { redactCredentials } from '../../internal/error-text.js';
 import { driverTimeoutMs } from '../internal/deadline.js';
-import { importDriver } from '../internal/driver.js';
+import { importDriver, type DriverSpec } from '../internal/driver.js';
 import { absorbPoolErrorEvents } from '../internal/error-events.js';
 import { StorageMissingError } from '../internal/errors.js';
 import type { SessionsDatabase } from './queries.js';
@@ -20,6 +20,36 @@ export interface SqlConnectionOptions {
   filename?: string;
   /** Whether a database file the store opens may be created (SQLite); `createTable` decides it. */
   createTable: boolean;
+}
+
+/** The optional peer dependencies a `SqlStore` imports, with the versions it supports. */
+const KYSELY = { packageName: 'kysely', versionRange: '0.28', load: () => import('kysely') };
+const PG = { packageName: 'pg', versionRange: '8', load: () => import('pg') };
+const MYSQL2 = { packageName: 'mysql2', versionRange: '3', load: () => import('mysql2') };
+const BETTER_SQLITE3 = { packageName: 'better-sqlite3', versionRange: '12', load: () => import('better-sqlite3') };
+
+/** The driver package the store imports to create its own connection; `undefined` when it is given one. */
+function ownDriver(options: SqlConnectionOptions): DriverSpec<unknown> | undefined {
+  if (options.kysely) return undefined;
+  switch (options.dialect) {
+    case 'postgres':
+      return options.pool ? undefined : PG;
+    case 'mysql':
+      return options.pool ? undefined : MYSQL2;
+    case 'sqlite':
+      return options.database ? undefined : BETTER_SQLITE3;
+  }
+}
+
+/**
+ * Imports kysely and the driver the store needs (once: later imports are instant). `ready()`
+ * does this before its deadline starts: loading modules is local work that can take a while on
+ * a busy machine, not the database's time to answer.
+ */
+export async function loadSqlDrivers(store: string, operation: string, options: SqlConnectionOptions): Promise<void> {
+  await importDriver(store, operation, KYSELY);
+  const driver = ownDriver(options);
+  if (driver) await importDriver(store, operation, driver);
 }
 
 /** Events through which a pool hands out a connection, whose `'error'` events the store then absorbs. */
@@ -63,11 +93,7 @@ export async function openSqlConnection(
   options: SqlConnectionOptions,
   timeoutMs: number,
 ): Promise<SqlConnection> {
-  const kysely = await importDriver(store, operation, {
-    packageName: 'kysely',
-    versionRange: '0.28',
-    load: () => import('kysely'),
-  });
+  const kysely = await importDriver(store, operation, KYSELY);
   if (options.kysely) {
     return { sql: kysely.sql, builder: compileOnly(kysely, options.dialect), executor: options.kysely.withoutPlugins?.() ?? options.kysely };
   }
@@ -111,7 +137,7 @@ async function createDialect(
         absorbPoolErrorEvents(options.pool, POOL_MEMBER_EVENTS.postgres);
         return { dialect: new kysely.PostgresDialect({ pool: options.pool as PostgresPool }), owned: false };
       }
-      const pg = await importDriver(store, operation, { packageName: 'pg', versionRange: '8', load: () => import('pg') });
+      const pg = await importDriver(store, operation, PG);
       // statement_timeout: the server cancels a statement the store has given up on (a row lock
       // held elsewhere), instead of running it later.
       const config = {
@@ -130,7 +156,7 @@ async function createDialect(
         absorbPoolErrorEvents(options.pool, POOL_MEMBER_EVENTS.mysql);
         return { dialect: new kysely.MysqlDialect({ pool: options.pool as MysqlPool }), owned: false };
       }
-      const mysql = await importDriver(store, operation, { packageName: 'mysql2', versionRange: '3', load: () => import('mysql2') });
+      const mysql = await importDriver(store, operation, MYSQL2);
       const config = { connectTimeout: driverTimeoutMs(timeoutMs), ...connectionConfig(options.connection, 'uri') };
       const pool = mysql.createPool(config);
       // A pool connection listens to its 'error' event only once: a second one would stop the process.
@@ -145,11 +171,7 @@ async function createDialect(
     }
     case 'sqlite': {
       if (options.database) return { dialect: new kysely.SqliteDialect({ database: options.database }), owned: false };
-      const driver = await importDriver(store, operation, {
-        packageName: 'better-sqlite3',
-        versionRange: '12',
-        load: () => import('better-sqlite3'),
-      });
+      const driver = await importDriver(store, operation, BETTER_SQLITE3);
       const filename = options.filename ?? ':memory:';
       const inMemory = filename === ':memory:' || filename === '';
       if (!options.createTable && !inMemory && !existsSync(filename)) {

@@ -4,12 +4,12 @@ import { ConfigError, StoreError } from '../../errors.js';
 import { errorReason } from '../../internal/error-text.js';
 import type { Store, StoreRecord, UpdateResult } from '../store.js';
 import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
-import { errorCode, StorageMissingError } from '../internal/errors.js';
+import { errorCode, guard, StorageMissingError } from '../internal/errors.js';
 import { keysInPages } from '../internal/key-pages.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl } from '../internal/ttl.js';
-import { describeTarget, openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './connect.js';
+import { describeTarget, loadSqlDrivers, openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './connect.js';
 import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './queries.js';
 import { executeRetryingDeadlocks } from './retry.js';
 import { SQL_DIALECTS, type KyselyExecutor, type SqlDialectName } from './types.js';
@@ -237,11 +237,13 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Connects (once), checks or creates the table, and runs `select 1`: resolves once the
-   * database answers, or rejects with the reason (`StoreError`: connection refused, password
-   * refused, unknown database, `StorageMissingError`, `DriverMissingError`).
+   * Loads the drivers, then, within `timeoutMs`, connects (once), checks or creates the table,
+   * and runs `select 1`: resolves once the database answers, or rejects with the reason
+   * (`StoreError`: connection refused, password refused, unknown database;
+   * `StorageMissingError`, `DriverMissingError`).
    */
   async ready(): Promise<void> {
+    await guard(this.name, 'ready', () => loadSqlDrivers(this.name, 'ready', this.#connectionOptions()));
     await this.#run('ready', (db) => db.execute(db.queries.probe()));
   }
 
@@ -266,7 +268,7 @@ export class SqlStore implements Store {
    * what was opened; the next call tries again.
    */
   async #connect(operation: string): Promise<Opened> {
-    const options = { ...this.#options, createTable: this.#createsTable } as SqlConnectionOptions;
+    const options = this.#connectionOptions();
     const connection = await openSqlConnection(this.name, operation, options, this.#timeoutMs);
     const queries = new SessionQueries(connection.sql, connection.builder, this.dialect, this.#table);
     try {
@@ -284,6 +286,10 @@ export class SqlStore implements Store {
     }
     const execute = <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => executeRetryingDeadlocks(connection.executor, query);
     return { ...connection, queries, execute };
+  }
+
+  #connectionOptions(): SqlConnectionOptions {
+    return { ...this.#options, createTable: this.#createsTable } as SqlConnectionOptions;
   }
 
   /** Runs `select 1`; a failure says the database could not be reached, and why. */
