@@ -6,9 +6,11 @@
 
 /**
  * `scheme://user:password@` in a URL: the password is everything between the first `:` after
- * `//` and the `@` that ends the user information (RFC 3986 §3.2.1: `userinfo@host`).
+ * `//` and the last `@` of the authority, which ends the user information (RFC 3986 §3.2.1:
+ * `userinfo@host`; the authority ends at `/`, `?` or `#`). Greedy up to the last `@`, so a
+ * password with an unencoded `@` is hidden whole.
  */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@/\s]*)@/gi;
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s]*):([^/?#\s]*)@/gi;
 
 /** `text` with the password of every URL in it replaced by `***` (`postgres://app:***@db/app`). */
 export function redactCredentials(text: string): string {
