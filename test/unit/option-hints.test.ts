@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, CookieSessionInterface, ServerSessionInterface } from '../../src/index.js';
 import { COOKIE_SETTING_NAMES, MAX_DURATION_SECONDS, rejectUnknownOptions, validate } from '../../src/config.js';
 import { closestName, describeSecretArrayHint, FOREIGN_OPTION_NAMES, foreignOptionHint } from '../../src/option-hints.js';
-import { MemoryStore } from '../../src/stores/memory.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
 
 /** The options a cookie-session owner accepts, as CookieSessionInterface lists them. */
 const COOKIE_INTERFACE_OPTIONS = new Set([...COOKIE_SETTING_NAMES, 'secret', 'SECRET_KEY', 'secretFallbacks', 'SECRET_KEY_FALLBACKS', 'salt', 'clock']);
