@@ -41,7 +41,7 @@ export interface OutageReport {
   crashes: number;
   /** Acknowledged writes missing after the restart (`undefined` when the backend keeps nothing). */
   lostWrites: number | undefined;
-  /** From the server accepting connections again to the first successful save, in ms. */
+  /** From the server being back (restarted and accepting connections, or thawed) to the first successful save, in ms. */
   recoveryMs: number;
   /** Calls that succeeded and failed. */
   calls: { ok: number; failed: number };
@@ -339,6 +339,6 @@ export function logReport(label: string, report: OutageReport): void {
   console.info(
     `${label}: first StoreError after ${report.firstErrorMs} ms, longest call ${report.longestCallMs} ms, ` +
       `crashes ${report.crashes}, acknowledged writes lost ${report.lostWrites ?? 'n/a (nothing kept)'}, ` +
-      `recovered ${report.recoveryMs} ms after the restart (calls: ${report.calls.ok} ok, ${report.calls.failed} failed)`,
+      `first save ${report.recoveryMs} ms after the server was back (calls: ${report.calls.ok} ok, ${report.calls.failed} failed)`,
   );
 }
