@@ -1,3 +1,5 @@
+import { errorReason, redactCredentials } from './internal/error-text.js';
+
 /**
  * Base class of every error sessionkit throws on purpose. Branch on the subclass, never on the
  * message text.
@@ -47,7 +49,12 @@ export class SessionNotLoadedError extends SessionKitError {
 
 /**
  * A server-side store failed (connection refused, timeout, read-only directory…). The session is
- * left untouched; nothing is overwritten. `cause` holds the driver's error.
+ * left untouched; nothing is overwritten. `cause` holds the driver's error, unchanged.
+ *
+ * The message names the store, the operation and the reason (the driver's, unless `detail`
+ * says it better), with the password of any URL in it replaced by `***`. It is meant for logs
+ * and operators: it can still name hosts, files and tables, so a response to a client shows a
+ * generic text instead.
  */
 export class StoreError extends SessionKitError {
   /** Name of the store that failed, e.g. "redis" or "sqlite". */
@@ -55,8 +62,8 @@ export class StoreError extends SessionKitError {
   /** The operation that failed: load, create, update, touch, destroy, sweep… */
   readonly operation: string;
   constructor(store: string, operation: string, cause: unknown, detail?: string) {
-    const reason = detail ?? (cause instanceof Error ? cause.message : String(cause));
-    super(`The ${store} session store failed during ${operation}: ${reason}`, { cause });
+    const reason = detail ?? errorReason(cause);
+    super(redactCredentials(`The ${store} session store failed during ${operation}: ${reason}`), { cause });
     this.store = store;
     this.operation = operation;
   }

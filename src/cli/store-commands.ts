@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { FlaskSessionCodec } from '../serialization/records/flask-session.js';
 import { TaggedJsonRecordCodec, type RecordCodec } from '../serialization/records/record-codec.js';
 import { parsePythonJson, TaggedJSONSerializer } from '../serialization/index.js';
-import { openStore } from '../stores/from-url.js';
+import { openStore, StorageMissingError, type OpenedStore } from '../stores/from-url.js';
 import type { Store } from '../stores/store.js';
 import { isSessionData } from '../serialization/value-kinds.js';
 import { parseCommandLine } from './args.js';
@@ -19,6 +19,8 @@ export const STORE_USAGE = `Usage: sessionkit store <list|get|set|delete|purge> 
   delete <id>              remove a session
   purge [--all]            remove expired sessions (stores without native expiry);
                            --all: remove every session under the prefix
+  Only set creates storage (a database file, a table, a folder); for the others a missing
+  one holds no sessions.
 
   --store URL       memory://, file:///dir, sqlite:///path.db, redis://host:port/db,
                     memcached://host:port[,host:port], mongodb://host:port, postgres://…, mysql://…
@@ -33,6 +35,8 @@ Session ids may start with "-": give them after "--", e.g. sessionkit store get 
 `;
 
 const DEFAULT_TTL_SECONDS = 31 * 24 * 60 * 60;
+/** The only action that may create storage (a database file, a table, a folder); the others never do. */
+const CREATING_ACTION = 'set';
 
 /** `sessionkit store …`: inspect and edit server-side sessions. */
 export async function storeCommand(args: string[], io: CliIo): Promise<number> {
@@ -70,10 +74,15 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   const show = flask ? await flaskJson() : (data: Record<string, unknown>) => new TaggedJSONSerializer().dumps(data);
   const read = flask ? parsePythonJson : (text: string) => new TaggedJSONSerializer().loads(text);
   const prefix = values.prefix;
-  const store = await openStore(values.store, { layout: flask ? 'flask-session' : 'sessionkit' }).catch((error: unknown) => {
+  let store: OpenedStore;
+  try {
+    store = await openStore(values.store, { layout: flask ? 'flask-session' : 'sessionkit', create: action === CREATING_ACTION });
+  } catch (error) {
     // The URL itself is not repeated: it may hold a password.
-    throw error instanceof ConfigError ? new UsageError(`--store is not a usable store URL (${error.message})`) : error;
-  });
+    if (error instanceof ConfigError) throw new UsageError(`--store is not a usable store URL (${error.message})`);
+    if (error instanceof StorageMissingError) return nothingStored(action, prefix + (rest[0] ?? ''), values.all, error, io);
+    throw error;
+  }
   try {
     switch (action) {
       case 'list':
@@ -90,6 +99,29 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
     }
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * What a command that creates nothing does when the storage does not exist: it holds no
+ * sessions. `list` prints none (and says why on stderr), `get` finds none (exit 1), `delete` has
+ * nothing to delete, `purge` removes nothing.
+ */
+function nothingStored(action: string, key: string, all: boolean, missing: StorageMissingError, io: CliIo): number {
+  switch (action) {
+    case 'list':
+      io.stderr(`no sessions: ${missing.missing} does not exist\n`);
+      return EXIT.ok;
+    case 'get':
+      io.stderr(`no session stored under ${key} (${missing.missing} does not exist)\n`);
+      return EXIT.rejected;
+    case 'purge':
+      io.stdout(all ? 'removed 0 session(s)\n' : 'removed 0 expired session(s)\n');
+      return EXIT.ok;
+    case 'delete':
+      return EXIT.ok;
+    default:
+      throw missing;
   }
 }
 

@@ -6,9 +6,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
+import { errorReason, redactCredentials } from '../internal/error-text.js';
 import type { Store, StoreLayout } from './store.js';
-import { withTimeout } from './internal/deadline.js';
+import { driverTimeoutMs, withTimeout } from './internal/deadline.js';
 import { importDriver } from './internal/driver.js';
 import { layoutOption } from './internal/layout.js';
 import { FileSystemStore } from './filesystem/index.js';
@@ -20,6 +21,7 @@ import { SqlStore } from './sql/index.js';
 import { SqliteStore } from './sqlite/index.js';
 
 export { DriverMissingError } from './internal/driver.js';
+export { StorageMissingError } from './internal/errors.js';
 
 /** A store opened from a URL; `close()` releases everything it opened (connections, timers). */
 export type OpenedStore = Store & { close(): Promise<void> };
@@ -32,6 +34,13 @@ export interface OpenStoreOptions {
    * `sqlite:`). The URL may say the same with `?layout=flask-session`. Default `'sessionkit'`.
    */
   layout?: StoreLayout;
+  /**
+   * Whether the store may create its storage: the folder (`file:`), the database file and
+   * tables (`sqlite:`), the table (`postgres:`, `mysql:`), the TTL index (`mongodb:`). With
+   * `false`, as read-only tools open stores, nothing is created and a missing folder, file or
+   * table fails with `StorageMissingError` (a `StoreError`). Default: `true`.
+   */
+  create?: boolean;
 }
 
 /** How a query parameter is read: as text, or as a number (its range is the store option's). */
@@ -58,7 +67,16 @@ interface StoreScheme<P extends ParamTypes> {
    * Creates the store. Store constructors validate their options and do no I/O, so every
    * parameter is checked before anything is connected.
    */
-  open(url: URL, params: Params<P>, context: { layout: StoreLayout; text: string }): OpenedStore | Promise<OpenedStore>;
+  open(url: URL, params: Params<P>, context: OpenContext): OpenedStore | Promise<OpenedStore>;
+}
+
+/** What `openStore` passes to a scheme's `open`, beside the URL and its parameters. */
+interface OpenContext {
+  layout: StoreLayout;
+  /** The URL as given (for schemes whose URLs are not WHATWG URLs). */
+  text: string;
+  /** Whether the store may create its storage (`OpenStoreOptions.create`). */
+  create: boolean;
 }
 
 /** Keeps the parameter types of one entry checked against its `open`, then erases them for the table. */
@@ -73,6 +91,10 @@ const SQLITE_STORE_PARAMS = ['sweepIntervalMs', 'busyTimeoutMs'] as const;
 
 /** Default `connectTimeoutMs` of `redis:` URLs: a slow first connection is normal at boot. */
 const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+/** Longest pause between two reconnection attempts of a `redis:` store's client: it is back soon after Redis is. */
+const MAX_REDIS_RECONNECT_DELAY_MS = 1000;
+/** First pause, doubled after each failed attempt up to the maximum. */
+const FIRST_REDIS_RECONNECT_DELAY_MS = 50;
 const MEMCACHED_PREFIX = 'memcached://';
 
 /** The schemes `openStore` opens: the one place that lists them. */
@@ -87,14 +109,14 @@ const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
     protocols: ['file:'],
     forms: ['file:///absolute/dir'],
     params: { threshold: 'number', lockTimeoutMs: 'number' },
-    open: (url, params) => withClose(new FileSystemStore({ dir: filePath(url), ...params })),
+    open: (url, params, { create }) => withClose(new FileSystemStore({ dir: filePath(url), ...params, createDir: create })),
   }),
   scheme({
     protocols: ['sqlite:'],
     forms: ['sqlite:///absolute/path.db', 'sqlite:relative/path.db', 'sqlite::memory:'],
     params: { table: 'string', sweepIntervalMs: 'number', busyTimeoutMs: 'number', timeoutMs: 'number' },
     flaskSessionLayout: true,
-    open: (url, params, { layout }) => openSqlite(sqlitePath(url), params, layout),
+    open: (url, params, { layout, create }) => openSqlite(sqlitePath(url), params, layout, create),
   }),
   scheme({
     protocols: ['redis:', 'rediss:'],
@@ -118,22 +140,24 @@ const STORE_SCHEMES: readonly StoreScheme<ParamTypes>[] = [
     params: { db: 'string', collection: 'string', timeoutMs: 'number' },
     passesOtherParams: true,
     flaskSessionLayout: true,
-    open: (url, params, { layout }) => new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params, layout }),
+    open: (url, params, { layout, create }) =>
+      new MongoStore({ url: withoutParams(url, ['db', 'collection', 'timeoutMs']), ...params, layout, createIndex: create }),
   }),
   scheme({
     protocols: ['postgres:', 'postgresql:'],
     forms: ['postgres://user@host:port/db'],
     params: { table: 'string', timeoutMs: 'number' },
     flaskSessionLayout: true,
-    open: (url, params, { layout }) => new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params, layout }),
+    open: (url, params, { layout, create }) =>
+      new SqlStore({ dialect: 'postgres', connection: withoutQuery(url), ...params, layout, createTable: create }),
   }),
   scheme({
     protocols: ['mysql:', 'mariadb:'],
     forms: ['mysql://user@host:port/db (MariaDB too)'],
     params: { table: 'string', timeoutMs: 'number' },
     flaskSessionLayout: true,
-    open: (url, params, { layout }) =>
-      new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params, layout }),
+    open: (url, params, { layout, create }) =>
+      new SqlStore({ dialect: 'mysql', connection: withoutQuery(url).replace(/^mariadb:/, 'mysql:'), ...params, layout, createTable: create }),
   }),
 ];
 
@@ -145,17 +169,23 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /**
  * Opens the store a URL describes (see `SUPPORTED_STORE_URLS`; README and docs/stores.md list
- * every scheme with its query parameters), e.g. `redis://127.0.0.1:6379/0?timeoutMs=1000`.
+ * every scheme with its query parameters), e.g. `redis://127.0.0.1:6379/0?timeoutMs=1000`, and
+ * waits until it is `ready()`: connected, its driver loaded, its storage there (or created,
+ * unless `create` is false). So a wrong host, a refused password, an unknown database, a missing
+ * driver or folder fails here, at start-up, with the reason, instead of at the first request.
  * `redis:` URLs get a node-redis client that this function creates and connects, and that
- * `close()` closes; the other stores connect on first use.
+ * `close()` closes.
  *
  * Throws `ConfigError` for an unknown scheme (listing the supported ones), an unknown or
- * invalid query parameter or layout, all before anything is connected; `StoreError` when Redis
- * cannot be reached within `connectTimeoutMs`; `DriverMissingError` when the scheme's package
- * is not installed.
+ * invalid query parameter or layout, all before anything is connected; `StoreError` when the
+ * store is not ready (for `redis:`, within `connectTimeoutMs`; for the others, within their
+ * `timeoutMs`), `DriverMissingError` when the scheme's package is not installed,
+ * `StorageMissingError` for missing storage with `create: false`. Nothing stays open after a
+ * failure.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const optionLayout = options.layout === undefined ? undefined : layoutOption(options.layout);
+  const create = validate.boolean('create', options.create ?? true);
   const protocol = URL_SCHEME.exec(typeof url === 'string' ? url : '')?.[0].toLowerCase();
   if (protocol === undefined) throw new ConfigError('url', `expected a store URL, one of ${SUPPORTED_STORE_URLS.join(', ')}; got ${JSON.stringify(url)}`);
   const entry = STORE_SCHEMES.find((candidate) => candidate.protocols.includes(protocol));
@@ -171,7 +201,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     const offering = STORE_SCHEMES.filter((candidate) => candidate.flaskSessionLayout).map((candidate) => candidate.protocols[0]!);
     throw new ConfigError('layout', `the Flask-Session layout is available for ${listed(offering)} stores, not ${protocol}`);
   }
-  return entry.open(parsed, readParams(parsed, entry), { layout, text: url });
+  const store = await entry.open(parsed, readParams(parsed, entry), { layout, text: url, create });
+  try {
+    await store.ready?.();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return store;
 }
 
 /** Removes `?layout=` from the URL (no store sees it) and returns its value, validated. */
@@ -196,7 +233,7 @@ function chosenLayout(fromOptions: StoreLayout | undefined, fromUrl: StoreLayout
  * the Flask-Session layout, `SqlStore` on SQLite, which has that layout (Flask-Session's
  * SQLAlchemy table). Each takes only its own parameters.
  */
-function openSqlite(path: string, params: Params<ParamTypes>, layout: StoreLayout): OpenedStore {
+function openSqlite(path: string, params: Params<ParamTypes>, layout: StoreLayout, create: boolean): OpenedStore {
   const { timeoutMs, ...rest } = params;
   if (layout === 'flask-session') {
     const sqliteStoreOnly = SQLITE_STORE_PARAMS.filter((name) => rest[name] !== undefined);
@@ -206,12 +243,12 @@ function openSqlite(path: string, params: Params<ParamTypes>, layout: StoreLayou
         `with layout=flask-session, sqlite: URLs open SqlStore (dialect sqlite), which takes table and timeoutMs, not ${sqliteStoreOnly.join(', ')}`,
       );
     }
-    return new SqlStore({ dialect: 'sqlite', filename: path, table: rest.table as string | undefined, timeoutMs: timeoutMs as number | undefined, layout });
+    return new SqlStore({ dialect: 'sqlite', filename: path, table: rest.table as string | undefined, timeoutMs: timeoutMs as number | undefined, layout, createTable: create });
   }
   if (timeoutMs !== undefined) {
     throw new ConfigError('url', 'timeoutMs applies to sqlite: URLs with layout=flask-session; SqliteStore takes busyTimeoutMs');
   }
-  return new SqliteStore({ path, ...rest });
+  return new SqliteStore({ path, ...rest, createTable: create });
 }
 
 /** Reads the query parameters `entry` declares, by their types; refuses the others unless it passes them on. */
@@ -285,6 +322,9 @@ function sqlitePath(url: URL): string {
 /**
  * A `RedisStore` over a node-redis client created for it. The store is built (and its options
  * checked) before the client connects; the first connection is bounded by `connectTimeoutMs`.
+ * A first connection that fails (refused, password refused, bad database index) fails at once
+ * with the server's or the socket's reason: the client is told not to retry it. Once connected,
+ * the client reconnects after every loss, pausing `redisReconnectDelay` between attempts.
  */
 async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs: number | undefined, layout: StoreLayout): Promise<OpenedStore> {
   const connectTimeoutMs = validate.milliseconds('connectTimeoutMs', connectTimeout ?? REDIS_CONNECT_TIMEOUT_MS);
@@ -293,7 +333,16 @@ async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs
     versionRange: '5',
     load: () => import('redis'),
   });
-  const client = createClient({ url: withoutQuery(url) });
+  let connected = false;
+  const client = createClient({
+    url: withoutQuery(url),
+    socket: {
+      connectTimeout: driverTimeoutMs(connectTimeoutMs),
+      // Returning the error ends the attempt: connect() rejects with it.
+      reconnectStrategy: (retries: number, cause: Error) => (connected ? redisReconnectDelay(retries) : cause),
+    },
+  });
+  client.on('ready', () => void (connected = true));
   // Without a listener, a connection error event would stop the process; failures reach
   // callers as StoreErrors from the store's operations instead.
   client.on('error', () => undefined);
@@ -301,8 +350,9 @@ async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs
   try {
     await withTimeout('redis', 'connect', connectTimeoutMs, () => client.connect());
   } catch (error) {
-    client.destroy();
-    throw error;
+    if (client.isOpen) client.destroy();
+    const reason = error instanceof StoreError ? errorReason(error.cause) : errorReason(error);
+    throw new StoreError('redis', 'connect', error, `cannot connect to ${redactCredentials(withoutQuery(url))}: ${reason}`);
   }
   return Object.assign(store, {
     close: async () => {
@@ -310,8 +360,13 @@ async function openRedis(url: URL, connectTimeout: number | undefined, timeoutMs
       try {
         await client.close();
       } catch {
-        client.destroy();
+        if (client.isOpen) client.destroy();
       }
     },
   });
+}
+
+/** The pause before reconnection attempt `retries` (0, 1, 2…): 50, 100, 200… ms, at most 1 s. */
+function redisReconnectDelay(retries: number): number {
+  return Math.min(FIRST_REDIS_RECONNECT_DELAY_MS * 2 ** retries, MAX_REDIS_RECONNECT_DELAY_MS);
 }

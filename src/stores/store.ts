@@ -61,6 +61,17 @@ export interface Store {
   /** Lists the keys of live records starting with `prefix` (for the CLI and admin tools). */
   keys?(prefix: string): AsyncIterable<string>;
 
+  /**
+   * Checks that the store can serve calls, so an application can fail at start-up rather than
+   * at its first request: the driver is installed, the backend answers (a round trip, bounded
+   * like any call), and the storage exists (folder, database file, table) or is created, as the
+   * store's options allow. Rejects with `StoreError` giving the reason (`DriverMissingError`,
+   * `StorageMissingError`, the driver's own error: connection refused, authentication failed,
+   * unknown database). Each call checks again, so it also serves as a health check. Optional:
+   * every other method connects on first use anyway.
+   */
+  ready?(): Promise<void>;
+
   /** Releases what the store opened itself (never a client the user passed in). */
   close?(): Promise<void>;
 }

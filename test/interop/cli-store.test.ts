@@ -4,11 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.js';
@@ -51,6 +54,62 @@ describe.each([
     expect((await cli('store', 'delete', id, '--store', url())).code).toBe(0);
     const gone = await cli('store', 'get', id, '--store', url());
     expect(gone).toEqual({ code: 1, stdout: '', stderr: `no session stored under session:${id}\n` });
+  });
+});
+
+describe('sessionkit store: only set creates storage', () => {
+  it('list, get, delete and purge of a missing SQLite file, folder or table create nothing and find no session', async () => {
+    const table = `sk_cli_readonly_${randomBytes(4).toString('hex')}`;
+    const emptyDb = join(dir, 'empty.db');
+    new Database(emptyDb).close(); // a database file without the sessions table
+    const missing = [
+      { url: `sqlite://${join(dir, 'absent.db')}`, what: `the database file ${join(dir, 'absent.db')}` },
+      { url: `sqlite://${emptyDb}`, what: 'the table sessions' },
+      { url: `file://${join(dir, 'absent-folder')}`, what: `the session folder ${join(dir, 'absent-folder')}` },
+      { url: `postgres://postgres@127.0.0.1:5432/test?table=${table}`, what: `the table ${table}` },
+      { url: `mysql://root@127.0.0.1:3306/test?table=${table}`, what: `the table ${table}` },
+    ];
+    for (const { url, what } of missing) {
+      expect(await cli('store', 'list', '--store', url), url).toEqual({ code: 0, stdout: '', stderr: `no sessions: ${what} does not exist\n` });
+      expect(await cli('store', 'get', 'abc', '--store', url), url).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `no session stored under session:abc (${what} does not exist)\n`,
+      });
+      expect(await cli('store', 'delete', 'abc', '--store', url), url).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await cli('store', 'purge', '--store', url), url).toEqual({ code: 0, stdout: 'removed 0 expired session(s)\n', stderr: '' });
+      expect((await cli('store', 'purge', '--all', '--store', url)).stdout, url).toBe('removed 0 session(s)\n');
+    }
+    expect(existsSync(join(dir, 'absent.db'))).toBe(false);
+    expect(existsSync(join(dir, 'absent-folder'))).toBe(false);
+    const db = new Database(emptyDb, { readonly: true });
+    expect(db.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([]);
+    db.close();
+    const pgClient = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await pgClient.connect();
+    try {
+      expect((await pgClient.query('select to_regclass($1) as found', [table])).rows[0].found).toBeNull();
+    } finally {
+      await pgClient.end();
+    }
+    const mysqlConnection = await mysql.createConnection({ uri: 'mysql://root@127.0.0.1:3306/test' });
+    try {
+      expect((await mysqlConnection.query('show tables like ?', [table]))[0]).toEqual([]);
+    } finally {
+      await mysqlConnection.end();
+    }
+
+    // set creates what it needs; the others then see the session.
+    const url = `sqlite://${join(dir, 'absent.db')}`;
+    expect((await cli('store', 'set', 'abc', '{"a":1}', '--store', url)).code).toBe(0);
+    expect(await cli('store', 'list', '--store', url)).toEqual({ code: 0, stdout: 'abc\n', stderr: '' });
+  });
+
+  it('a store that cannot be reached fails with its reason, the password replaced by ***', async () => {
+    const result = await cli('store', 'list', '--store', 'postgres://postgres:hunter2-password@127.0.0.1:1/test');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sessionkit store: The sql \(postgres\) session store failed during ready: cannot reach the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test: connect ECONNREFUSED/);
+    expect(result.stderr).not.toContain('hunter2-password');
   });
 });
 

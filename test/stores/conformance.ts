@@ -148,6 +148,15 @@ export function describeStoreConformance(
       expect(store.name.length).toBeGreaterThan(0);
     });
 
+    it('is ready when its backend is, again at every call of ready(), and serves calls after it', async () => {
+      if (!store.ready) return; // optional in the contract
+      await store.ready();
+      await store.ready();
+      const k = key('ready');
+      expect(await store.create(k, text('x'), HOUR)).not.toBeNull();
+      expect(decoder.decode((await store.load(k))!.value)).toBe('x');
+    });
+
     it('loads an absent key as null', async () => {
       expect(await store.load(key('absent'))).toBeNull();
     });

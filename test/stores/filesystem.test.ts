@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
-import { FileSystemStore } from '../../src/stores/filesystem/index.js';
+import { FileSystemStore, StorageMissingError } from '../../src/stores/filesystem/index.js';
+import { fileStem, LOCK_SUFFIX } from '../../src/stores/filesystem/names.js';
+import { currentOwner, formatOwner } from '../../src/stores/filesystem/owner.js';
 import { describeStoreConformance } from './conformance.js';
 
 const run = promisify(execFile);
@@ -165,6 +168,52 @@ describe('FileSystemStore', () => {
     expect(decode((await store.load('session:crash'))!.value)).toBe('after');
   });
 
+  it('takes over at once a lock whose owner process was killed, never early one whose owner lives', async () => {
+    const dir = freshDir();
+    // Far beyond the test: taking the lock over before it means the dead owner was recognized.
+    const lockTimeoutMs = 60_000;
+    const store = new FileSystemStore({ dir, lockTimeoutMs });
+    const key = 'session:killed-owner';
+    const version = (await store.create(key, bytes('before'), HOUR))!;
+    const lock = join(dir, `${fileStem(key)}${LOCK_SUFFIX}`);
+
+    const killed = await holdLock(lock);
+    expect((await readFile(lock, 'utf8')).split(' ').slice(0, 2)).toEqual(['sk-lock-1', String(killed.pid)]);
+    await stopProcess(killed);
+    const started = Date.now();
+    const updated = await store.update(key, bytes('after'), version, HOUR);
+    expect(updated.ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(lockTimeoutMs);
+    expect(decode((await store.load(key))!.value)).toBe('after');
+
+    // A live owner's lock holds until it is older than lockTimeoutMs (its owner may hang).
+    const alive = await holdLock(lock);
+    try {
+      const patient = new FileSystemStore({ dir, lockTimeoutMs: 1000 });
+      const takenAt = (await stat(lock)).mtimeMs;
+      expect((await patient.update(key, bytes('late'), updated.ok ? updated.version : '', HOUR)).ok).toBe(true);
+      expect(Date.now() - takenAt).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await stopProcess(alive);
+    }
+  }, 90_000);
+
+  it('takes over at once a lock naming a pid that another process has since', async () => {
+    const dir = freshDir();
+    const lockTimeoutMs = 60_000;
+    const store = new FileSystemStore({ dir, lockTimeoutMs });
+    const key = 'session:reused-pid';
+    const version = (await store.create(key, bytes('before'), HOUR))!;
+    const lock = join(dir, `${fileStem(key)}${LOCK_SUFFIX}`);
+    // A lock naming this very process's pid with another start time: an earlier process that
+    // had this pid, dead since. (Its machine field is copied from a lock this process writes.)
+    const [, , , machine] = formatOwner(await currentOwner(), 'token').split(' ');
+    await writeFile(lock, `sk-lock-1 ${process.pid} 1 ${machine} elsewhere token`);
+    const started = Date.now();
+    expect((await store.update(key, bytes('after'), version, HOUR)).ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(lockTimeoutMs);
+  }, 90_000);
+
   it('fails with StoreError, changing nothing, while a live writer keeps the lock', async () => {
     const dir = freshDir();
     const store = new FileSystemStore({ dir, lockTimeoutMs: 1000 });
@@ -195,31 +244,72 @@ describe('FileSystemStore', () => {
     }
   });
 
-  it('fails with StoreError when its folder is removed or replaced by a file', async () => {
+  it('creates its folder again, with its mode, when the folder is removed', async () => {
+    const dir = join(freshDir(), 'nested');
+    const store = new FileSystemStore({ dir, dirMode: 0o750, mode: 0o640 });
+    const version = (await store.create('session:x', bytes('x'), HOUR))!;
+    expect((await stat(dir)).mode & 0o777).toBe(0o750);
+    await rm(dir, { recursive: true });
+    // The sessions went with the folder: they read as absent, and writes start afresh.
+    expect(await store.load('session:x')).toBeNull();
+    await rm(dir, { recursive: true });
+    expect(await store.update('session:x', bytes('x2'), version, HOUR)).toEqual({ ok: false, reason: 'missing' });
+    await rm(dir, { recursive: true });
+    expect(await store.touch('session:x', HOUR)).toBe(false);
+    await rm(dir, { recursive: true });
+    await store.destroy('session:x');
+    await rm(dir, { recursive: true });
+    const again = await store.create('session:y', bytes('y'), HOUR);
+    expect(again).not.toBeNull();
+    expect((await stat(dir)).mode & 0o777).toBe(0o750);
+    const [file] = await recordFiles(dir);
+    expect((await stat(join(dir, file!))).mode & 0o777).toBe(0o640);
+    expect(decode((await store.load('session:y'))!.value)).toBe('y');
+    await rm(dir, { recursive: true });
+    expect(await store.sweep()).toBe(0);
+    await rm(dir, { recursive: true });
+    const listed: string[] = [];
+    for await (const key of store.keys('session:')) listed.push(key);
+    expect(listed).toEqual([]);
+    await rm(dir, { recursive: true });
+    await store.ready();
+    expect((await stat(dir)).isDirectory()).toBe(true);
+  });
+
+  it('fails with StoreError when its folder is replaced by a file', async () => {
     const dir = freshDir();
     const store = new FileSystemStore({ dir });
-    const version = (await store.create('session:x', bytes('x'), HOUR))!;
+    await store.create('session:x', bytes('x'), HOUR);
     await rm(dir, { recursive: true });
+    await writeFile(dir, 'now a plain file');
     for (const attempt of [
       () => store.load('session:x'),
-      () => store.create('session:y', bytes('y'), HOUR),
-      () => store.update('session:x', bytes('x2'), version, HOUR),
-      () => store.touch('session:x', HOUR),
-      () => store.destroy('session:x'),
+      () => store.create('session:z', bytes('z'), HOUR),
+      () => store.sweep(),
+      () => store.ready(),
     ]) {
       const error = await attempt().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).store).toBe('filesystem');
-      expect((error as StoreError).message).toContain('missing or not a folder');
+      expect((error as StoreError).message).toContain(`the session folder ${dir} is not a folder`);
     }
-
-    await writeFile(dir, 'now a plain file');
-    await expect(store.load('session:x')).rejects.toThrow(StoreError);
-    await expect(store.create('session:z', bytes('z'), HOUR)).rejects.toThrow(StoreError);
-    await expect(store.sweep()).rejects.toThrow(StoreError);
-
     const neverUsable = new FileSystemStore({ dir: join(dir, 'under-a-file') });
     await expect(neverUsable.load('session:x')).rejects.toThrow(StoreError);
+    await expect(neverUsable.ready()).rejects.toThrow(StoreError);
+  });
+
+  it('with createDir: false, never creates its folder: a missing one is StorageMissingError', async () => {
+    const dir = freshDir();
+    const store = new FileSystemStore({ dir, createDir: false });
+    for (const attempt of [() => store.ready(), () => store.load('session:x'), () => store.create('session:x', bytes('x'), HOUR)]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageMissingError);
+      expect((error as StorageMissingError).missing).toBe(`the session folder ${dir}`);
+    }
+    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+    await mkdir(dir);
+    await store.ready();
+    expect(await store.create('session:x', bytes('x'), HOUR)).not.toBeNull();
   });
 
   it('reports a damaged record file as StoreError, not as absent', async () => {
@@ -281,3 +371,24 @@ describe('FileSystemStore', () => {
     await expect(store.update('k', bytes('x'), '1', 0)).rejects.toThrow(RangeError);
   });
 });
+
+/** Starts a process that takes the lock file at `lock` (test/stores/fixtures/fs-hold-lock.ts) and keeps it; resolves once it holds it. */
+async function holdLock(lock: string): Promise<ChildProcess> {
+  const holder = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'fs-hold-lock.ts'), lock], {
+    cwd: join(here, '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+    holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+  });
+  return holder;
+}
+
+/** Kills `child` with SIGKILL (as a crash would) and waits until it is gone. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { FileSystemStore } from '../../src/stores/filesystem/index.js';
-import { openStore, SUPPORTED_STORE_URLS, type OpenedStore } from '../../src/stores/from-url.js';
+import { openStore, StorageMissingError, SUPPORTED_STORE_URLS, type OpenedStore } from '../../src/stores/from-url.js';
 import { MemcachedStore } from '../../src/stores/memcached/index.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { MongoStore } from '../../src/stores/mongodb/index.js';
@@ -17,8 +17,10 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { SqlStore } from '../../src/stores/sql/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { startMongo } from './support/mongo.js';
+import { startMemcached } from './support/memcached.js';
+import { startMongo, startMongoPeer } from './support/mongo.js';
 import { freePort } from './support/redis-server.js';
+import { dropTable } from './support/shared-databases.js';
 
 const HOUR = 3_600_000;
 const KEY = `session:sk-from-url-${randomUUID().slice(0, 8)}`;
@@ -89,18 +91,73 @@ describe('openStore', () => {
     await expect(store.load(KEY)).rejects.toThrow(StoreError);
   });
 
-  it('opens the networked stores without connecting (memcached with several servers, MongoDB, SQL)', async () => {
-    const opened = await Promise.all([
-      openStore('memcached://127.0.0.1:1,127.0.0.1:2/?timeoutMs=100'),
-      openStore('mongodb://127.0.0.1:1/?db=app&collection=web&timeoutMs=100&appName=demo'),
-      openStore('postgres://postgres@127.0.0.1:1/test?table=web_sessions&timeoutMs=100'),
-      openStore('mariadb://root@127.0.0.1:1/test'),
-    ]);
-    expect(opened.map((store) => store.constructor)).toEqual([MemcachedStore, MongoStore, SqlStore, SqlStore]);
-    expect(opened.map((store) => store.name)).toEqual(['memcached', 'mongodb', 'sql (postgres)', 'sql (mysql)']);
-    // Nothing listens there: the first call fails, within the timeout the URL gave.
-    await expect(opened[0]!.load(KEY)).rejects.toThrow(StoreError);
-    for (const store of opened) await store.close();
+  it('opens the networked stores, ready: memcached with several servers, MongoDB, PostgreSQL, MariaDB', async () => {
+    const table = `sk_from_url_${randomUUID().slice(0, 8)}`;
+    const memcached = await startMemcached();
+    const mongo = await startMongoPeer();
+    try {
+      const opened = await Promise.all([
+        openStore(`memcached://127.0.0.1:${memcached.port},127.0.0.1:${memcached.port}/?timeoutMs=5000`),
+        openStore(`${mongo.url}?db=app&collection=web&timeoutMs=5000&appName=demo`),
+        openStore(`postgres://postgres@127.0.0.1:5432/test?table=${table}&timeoutMs=5000`),
+        openStore(`mariadb://root@127.0.0.1:3306/test?table=${table}&timeoutMs=5000`),
+      ]);
+      expect(opened.map((store) => store.constructor)).toEqual([MemcachedStore, MongoStore, SqlStore, SqlStore]);
+      expect(opened.map((store) => store.name)).toEqual(['memcached', 'mongodb', 'sql (postgres)', 'sql (mysql)']);
+      for (const store of opened) {
+        await roundTrip(store);
+        await store.close();
+      }
+    } finally {
+      await dropTable('postgres', table);
+      await dropTable('mysql', table);
+      await memcached.stop();
+      await mongo.stop();
+    }
+  });
+
+  it('fails when the store is not ready, with the reason, before its timeout, and leaves nothing open', async () => {
+    const port = await freePort(); // nothing listens there
+    // Timeouts far beyond what a refused connection takes: failing before them shows the reason was seen.
+    const timeoutMs = 30_000;
+    for (const url of [
+      `memcached://127.0.0.1:${port}/?timeoutMs=${timeoutMs}`,
+      `postgres://postgres:hunter2-password@127.0.0.1:${port}/test?timeoutMs=${timeoutMs}`,
+      `mysql://root:hunter2-password@127.0.0.1:${port}/test?timeoutMs=${timeoutMs}`,
+      `redis://:hunter2-password@127.0.0.1:${port}/0?connectTimeoutMs=${timeoutMs}`,
+    ]) {
+      const started = Date.now();
+      const error = await openStore(url).catch((e: unknown) => e);
+      expect(error, url).toBeInstanceOf(StoreError);
+      expect(Date.now() - started, url).toBeLessThan(timeoutMs);
+      expect((error as StoreError).message, url).toContain('ECONNREFUSED');
+      expect((error as StoreError).message, url).not.toContain('hunter2-password');
+      expect((error as StoreError).cause, url).toBeInstanceOf(Error);
+    }
+  });
+
+  it('with create: false, creates no folder, database file or table, and says what is missing', async () => {
+    const dir = join(root, 'never-created');
+    const missingFolder = await openStore(pathToFileURL(dir).href, { create: false }).catch((e: unknown) => e);
+    expect(missingFolder).toBeInstanceOf(StorageMissingError);
+    expect((missingFolder as StorageMissingError).missing).toBe(`the session folder ${dir}`);
+    const file = join(root, 'never-created.db');
+    const missingFile = await openStore(`sqlite://${file}`, { create: false }).catch((e: unknown) => e);
+    expect(missingFile).toBeInstanceOf(StorageMissingError);
+    const table = `sk_never_${randomUUID().slice(0, 8)}`;
+    const missingTable = await openStore(`postgres://postgres@127.0.0.1:5432/test?table=${table}`, { create: false }).catch((e: unknown) => e);
+    expect(missingTable).toBeInstanceOf(StorageMissingError);
+    expect((missingTable as StorageMissingError).message).toContain(`the table ${table} does not exist`);
+    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+
+    // Existing storage opens as usual, and is used without being changed.
+    const created = await openStore(`sqlite://${file}`);
+    await created.create(KEY, new Uint8Array([7]), HOUR);
+    await created.close();
+    const readOnly = await openStore(`sqlite://${file}`, { create: false });
+    expect(Array.from((await readOnly.load(KEY))!.value)).toEqual([7]);
+    await readOnly.close();
   });
 
   it('checks every parameter before connecting to Redis', async () => {
@@ -117,6 +174,14 @@ describe('openStore', () => {
     const error = await openStore(`redis://127.0.0.1:${port}?connectTimeoutMs=300`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).operation).toBe('connect');
+  });
+
+  it('reports a Redis database index out of range at once, with the server\'s reason', async () => {
+    const started = Date.now();
+    const error = await openStore('redis://127.0.0.1:6379/99?connectTimeoutMs=30000').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(/ERR DB index is out of range/);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('rejects unknown schemes, listing the supported ones, and bad parameters', async () => {

@@ -1,12 +1,12 @@
 /** SqlStore's sqlite dialect on a database file through better-sqlite3. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { SqlStore, type SqlStoreOptions } from '../../src/stores/sql/index.js';
+import { SqlStore, StorageMissingError, type SqlStoreOptions } from '../../src/stores/sql/index.js';
 import { describeSqlStore } from './support/sql.js';
 import { useStoreWithout } from './support/hidden-packages.js';
 
@@ -46,6 +46,22 @@ describe('SqlStore options', () => {
     expect(() => new SqlStore({ dialect: 'postgres', filename } as never)).toThrow(/option filename is invalid: unknown option of SqlStore/);
     expect(new SqlStore({ dialect: 'postgres' }).name).toBe('sql (postgres)');
     expect(new SqlStore({ dialect: 'mysql', table: 'app.sessions' }).dialect).toBe('mysql');
+  });
+});
+
+describe('SqlStore (sqlite) with createTable: false', () => {
+  it('opens no file that does not exist, and finds no table it may not create', async () => {
+    const absentFile = join(dir, 'absent.sqlite');
+    const absent = new SqlStore({ dialect: 'sqlite', filename: absentFile, createTable: false });
+    const error = await absent.ready().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageMissingError);
+    expect((error as StorageMissingError).missing).toBe(`the database file ${absentFile}`);
+    expect(existsSync(absentFile)).toBe(false);
+    await absent.close();
+    new Database(filename).close(); // the file exists, without the table
+    const noTable = new SqlStore({ dialect: 'sqlite', filename, table: 'never_created', createTable: false });
+    await expect(noTable.load('session:x')).rejects.toThrow(/the table never_created does not exist/);
+    await noTable.close();
   });
 });
 

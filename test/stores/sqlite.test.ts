@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
-import { SqliteStore, defaultSqlitePath, type SqliteDatabase } from '../../src/stores/sqlite/index.js';
+import { SqliteStore, StorageMissingError, defaultSqlitePath, type SqliteDatabase } from '../../src/stores/sqlite/index.js';
 import { describeStoreConformance } from './conformance.js';
 
 let root: string;
@@ -35,6 +35,34 @@ const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const HOUR = 3_600_000;
 
 describe('SqliteStore', () => {
+  it('with createTable: false, creates nothing: a missing file or table is StorageMissingError', async () => {
+    const path = freshPath();
+    const absent = new SqliteStore({ path, createTable: false });
+    for (const call of [() => absent.ready(), () => absent.load('session:x')]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageMissingError);
+      expect((error as StorageMissingError).missing).toBe(`the database file ${path}`);
+    }
+    await expect(stat(join(path, '..'))).rejects.toThrow(/ENOENT/);
+
+    const other = join(root, `other-${++counter}.sqlite`);
+    new Database(other).close(); // someone else's database: no sessions table
+    const noTable = new SqliteStore({ path: other, createTable: false });
+    await expect(noTable.ready()).rejects.toThrow(/the table sessions does not exist/);
+    const check = new Database(other, { readonly: true });
+    expect(check.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([]);
+    expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
+    check.close();
+
+    const writer = new SqliteStore({ path });
+    await writer.create('session:x', bytes('x'), HOUR);
+    await writer.close();
+    const reader = new SqliteStore({ path, createTable: false });
+    await reader.ready();
+    expect((await reader.load('session:x'))!.value).toEqual(bytes('x'));
+    await reader.close();
+  });
+
   it('creates its folder, WAL mode, the table, the expiry index and the version counter', async () => {
     const path = freshPath();
     const store = new SqliteStore({ path });

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
+import { errorReason } from '../../internal/error-text.js';
 import { KeyedMutex } from '../../internal/keyed-mutex.js';
 import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
 import { layoutOption } from '../internal/layout.js';
-import { errorCode, guard } from '../internal/errors.js';
+import { errorCode, guard, StorageMissingError } from '../internal/errors.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl, isExpired } from '../internal/ttl.js';
 import { randomVersion } from '../internal/version.js';
@@ -15,10 +17,22 @@ import { CachelibFolder } from './flask-session-layout.js';
 import { BREAK_SUFFIX, fileStem, LOCK_SUFFIX, RECORD_SUFFIX, TEMP_SUFFIX } from './names.js';
 import { decodeFileRecord, decodeFileRecordHeader, encodeFileRecord, type FileRecord, type FileRecordHeader } from './record.js';
 
+export { StorageMissingError } from '../internal/errors.js';
+
 /** Options of `FileSystemStore`. */
 export interface FileSystemStoreOptions {
-  /** Folder holding the session files; created with mode 0700 if absent. Required. */
+  /**
+   * Folder holding the session files; created (with its missing parents) with `dirMode` if
+   * absent, and again if it is removed while the store runs. Required.
+   */
   dir: string;
+  /**
+   * Whether the store creates `dir` when it is missing. With `false` (read-only tools) a
+   * missing folder is a `StorageMissingError`. Default: `true`.
+   */
+  createDir?: boolean;
+  /** Permission bits of a folder the store creates. Default: `0o700` (owner only). */
+  dirMode?: number;
   /**
    * Most session files kept, like Flask-Session's `SESSION_FILE_THRESHOLD`. When a create
    * goes over it, expired files are removed, then the least recently written ones until 90% of
@@ -28,8 +42,9 @@ export interface FileSystemStoreOptions {
   /** Permission bits of session files. Default: `0o600` (owner only). */
   mode?: number;
   /**
-   * Longest wait for another writer's lock on a session before failing with `StoreError`; a
-   * lock file older than this is considered abandoned by a crashed process and taken over.
+   * Longest wait for another writer's lock on a session before failing with `StoreError`. A
+   * lock whose owner is a dead process of this machine is taken over at once; any lock file
+   * older than this is considered abandoned (its owner hangs, or ran elsewhere) and taken over.
    * Default: `5000`.
    */
   lockTimeoutMs?: number;
@@ -52,6 +67,8 @@ export interface FileSystemStoreOptions {
 const DEFAULT_THRESHOLD = 500;
 /** Default `mode`: session files readable by their owner only. */
 const DEFAULT_MODE = 0o600;
+/** Default `dirMode`: the folder readable by its owner only. */
+const DEFAULT_DIR_MODE = 0o700;
 /** Default `lockTimeoutMs`: far beyond any single write, short enough to survive a crash quickly. */
 const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 /** Largest permission bits (`rwxrwxrwx`); setuid, setgid and sticky bits make no sense here. */
@@ -60,7 +77,16 @@ const MAX_MODE = 0o777;
 const MIN_TEMP_FILE_AGE_MS = 60_000;
 /** Share of `threshold` that remains after an eviction, so evictions do not run on every create. */
 const EVICT_DOWN_TO = 0.9;
-const OPTIONS = optionNames<FileSystemStoreOptions>({ dir: true, threshold: true, mode: true, lockTimeoutMs: true, clock: true, layout: true });
+const OPTIONS = optionNames<FileSystemStoreOptions>({
+  dir: true,
+  createDir: true,
+  dirMode: true,
+  threshold: true,
+  mode: true,
+  lockTimeoutMs: true,
+  clock: true,
+  layout: true,
+});
 
 /**
  * Sessions as files in one folder: one file per session holding its version, expiry and value
@@ -74,10 +100,13 @@ const OPTIONS = optionNames<FileSystemStoreOptions>({ dir: true, threshold: true
  *   threshold) holds the key's lock file `<name>.lock`, created with `open(…, 'wx')`, which only
  *   one process can create. Inside one process, calls on the same key also queue on a mutex
  *   instead of polling the file.
- * - A lock left by a crashed process is taken over once older than `lockTimeoutMs` (see
- *   `lock.ts`); a writer that held its lock for over half that time gives up
- *   before committing (`StoreError`), so a takeover never overlaps a commit, barring a process
- *   frozen between that check and its `rename`.
+ * - A lock file names its owner (pid and process start time): a lock left by a process of this
+ *   machine that died is taken over at once, any other once older than `lockTimeoutMs` (see
+ *   `lock.ts`); a writer that held its lock for over half that time gives up before committing
+ *   (`StoreError`), so a takeover never overlaps a commit, barring a process frozen between
+ *   that check and its `rename`.
+ * - A folder removed while the store runs is created again (with `dirMode`) by the next call;
+ *   its sessions are gone.
  *
  * Limits: one machine (or a network filesystem with atomic `rename` and `O_EXCL`); writes are
  * not fsync'ed (atomic, but the last writes can be lost on power failure); expired files stay
@@ -88,6 +117,8 @@ export class FileSystemStore implements Store {
   /** Always `"filesystem"`. */
   readonly name = 'filesystem';
   readonly #dir: string;
+  readonly #createsDir: boolean;
+  readonly #dirMode: number;
   readonly #threshold: number;
   readonly #mode: number;
   readonly #lockTimeoutMs: number;
@@ -104,11 +135,10 @@ export class FileSystemStore implements Store {
   constructor(options: FileSystemStoreOptions) {
     rejectUnknownOptions(options, OPTIONS, 'FileSystemStore');
     this.#dir = validate.string('dir', options.dir);
+    this.#createsDir = validate.boolean('createDir', options.createDir ?? true);
+    this.#dirMode = permissionBits('dirMode', options.dirMode ?? DEFAULT_DIR_MODE);
     this.#threshold = validate.count('threshold', options.threshold ?? DEFAULT_THRESHOLD);
-    this.#mode = options.mode ?? DEFAULT_MODE;
-    if (!Number.isInteger(this.#mode) || this.#mode < 0 || this.#mode > MAX_MODE) {
-      throw new ConfigError('mode', `expected permission bits from 0 to 0o777, got ${describe(options.mode)}`);
-    }
+    this.#mode = permissionBits('mode', options.mode ?? DEFAULT_MODE);
     this.#lockTimeoutMs = validate.milliseconds('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     this.#clock = validate.function('clock', options.clock ?? Date.now);
     if (layoutOption(options.layout) === 'flask-session') {
@@ -128,21 +158,19 @@ export class FileSystemStore implements Store {
   /** Runs a Flask-Session layout operation, after creating the folder, with failures as `StoreError`s. */
   #inCachelib<T>(operation: string, fn: (folder: CachelibFolder) => Promise<T>): Promise<T> {
     const folder = this.#cachelib!;
-    return guard(this.name, operation, async () => {
-      await this.#ensureDir();
-      return fn(folder);
-    });
+    return guard(this.name, operation, () => this.#withDir(operation, () => fn(folder)));
   }
 
   /** Reads a live record (without locking: files are replaced atomically). */
   async load(key: string): Promise<StoreRecord | null> {
     if (this.#cachelib) return this.#inCachelib('load', (folder) => folder.load(key));
-    return guard(this.name, 'load', async () => {
-      await this.#ensureDir();
-      const record = await this.#read(key, 'load');
-      if (!record || isExpired(record.expiresAt, this.#clock())) return null;
-      return { value: record.value, version: record.version, expiresAt: record.expiresAt };
-    });
+    return guard(this.name, 'load', () =>
+      this.#withDir('load', async () => {
+        const record = await this.#read(key, 'load');
+        if (!record || isExpired(record.expiresAt, this.#clock())) return null;
+        return { value: record.value, version: record.version, expiresAt: record.expiresAt };
+      }),
+    );
   }
 
   /** Writes a new record unless a live one holds the key (an expired one is replaced). */
@@ -201,9 +229,8 @@ export class FileSystemStore implements Store {
   async sweep(): Promise<number> {
     if (this.#cachelib) return this.#inCachelib('sweep', (folder) => folder.sweep());
     return guard(this.name, 'sweep', async () => {
-      await this.#ensureDir();
       let removed = 0;
-      for (const name of await readdir(this.#dir)) {
+      for (const name of await this.#withDir('sweep', () => readdir(this.#dir))) {
         const path = join(this.#dir, name);
         if (name.endsWith(RECORD_SUFFIX)) {
           if (await this.#removeIfExpired(path)) removed++;
@@ -222,28 +249,95 @@ export class FileSystemStore implements Store {
 
   /** Lists live keys starting with `prefix` (reads each record file's header). */
   async *keys(prefix: string): AsyncIterable<string> {
-    const names = await guard(this.name, 'keys', async () => {
-      await this.#ensureDir();
-      return (await readdir(this.#dir)).filter((name) => name.endsWith(RECORD_SUFFIX));
-    });
+    const names = await guard(this.name, 'keys', async () =>
+      (await this.#withDir('keys', () => readdir(this.#dir))).filter((name) => name.endsWith(RECORD_SUFFIX)),
+    );
     for (const name of names) {
       const header = await guard(this.name, 'keys', () => this.#readHeader(join(this.#dir, name)));
       if (header && !isExpired(header.expiresAt, this.#clock()) && header.key.startsWith(prefix)) yield header.key;
     }
   }
 
+  /**
+   * Checks that the folder exists and that this process may write in it, creating it unless
+   * `createDir` is false: resolves when the store can serve calls, or rejects with the reason
+   * (`StorageMissingError`, a folder that is a file, no permission).
+   */
+  async ready(): Promise<void> {
+    return guard(this.name, 'ready', () =>
+      this.#withDir('ready', async () => {
+        if (!(await stat(this.#dir)).isDirectory()) throw new StoreError(this.name, 'ready', undefined, `the session folder ${this.#dir} is not a folder`);
+        try {
+          await access(this.#dir, constants.W_OK | constants.X_OK);
+        } catch (error) {
+          if (errorCode(error) === 'ENOENT') throw error; // removed meanwhile: #withDir recreates it
+          throw new StoreError(this.name, 'ready', error, `cannot write in the session folder ${this.#dir}: ${errorReason(error)}`);
+        }
+      }),
+    );
+  }
+
   #recordPath(key: string): string {
     return join(this.#dir, fileStem(key) + RECORD_SUFFIX);
   }
 
-  #ensureDir(): Promise<void> {
+  /**
+   * Runs `fn` in the folder: the folder is checked (or created) on first use, and when `fn`
+   * fails because it is gone (`ENOENT`, `ENOTDIR`), it is created again and `fn` runs once more.
+   */
+  async #withDir<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    await this.#ensureDir(operation);
+    try {
+      return await fn();
+    } catch (error) {
+      const code = errorCode(error);
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && (await this.#recoverDir(operation, error))) return fn();
+      throw error;
+    }
+  }
+
+  /** On first use: creates the folder, or checks it exists with `createDir: false`. */
+  #ensureDir(operation: string): Promise<void> {
     if (!this.#ready) {
-      this.#ready = mkdir(this.#dir, { recursive: true, mode: 0o700 }).then(() => undefined);
-      this.#ready.catch(() => {
-        this.#ready = undefined;
+      const ready = this.#createsDir ? this.#makeDir(operation) : this.#recoverDir(operation, undefined).then(() => undefined);
+      this.#ready = ready;
+      ready.catch(() => {
+        if (this.#ready === ready) this.#ready = undefined;
       });
     }
     return this.#ready;
+  }
+
+  /**
+   * After a failure `cause` that may mean the folder is gone: `false` when the folder is there
+   * (the failure was about a file); `true` once a missing folder is created again. Throws
+   * `StorageMissingError` for a missing folder with `createDir: false`, `StoreError` when `dir`
+   * is not a folder.
+   */
+  async #recoverDir(operation: string, cause: unknown): Promise<boolean> {
+    let isDir: boolean | undefined;
+    try {
+      isDir = (await stat(this.#dir)).isDirectory();
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    }
+    if (isDir === true) return false;
+    if (isDir === false) throw new StoreError(this.name, operation, cause, `the session folder ${this.#dir} is not a folder`);
+    if (!this.#createsDir) throw new StorageMissingError(this.name, operation, `the session folder ${this.#dir}`, 'createDir');
+    await this.#makeDir(operation);
+    return true;
+  }
+
+  /** Creates the folder (and missing parents) with `dirMode`, exactly: the umask does not narrow it. */
+  async #makeDir(operation: string): Promise<void> {
+    try {
+      const created = await mkdir(this.#dir, { recursive: true, mode: this.#dirMode });
+      if (created !== undefined) await chmod(this.#dir, this.#dirMode);
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') throw new StoreError(this.name, operation, error, `the session folder ${this.#dir} is not a folder`);
+      throw new StoreError(this.name, operation, error, `cannot create the session folder ${this.#dir}: ${errorReason(error)}`);
+    }
   }
 
   /**
@@ -251,35 +345,35 @@ export class FileSystemStore implements Store {
    * `lockTimeoutMs` overall. Failures become `StoreError`s for `operation`.
    */
   async #locked<T>(key: string, operation: string, fn: (lock: FileLock) => Promise<T>, lockPath = join(this.#dir, fileStem(key) + LOCK_SUFFIX)): Promise<T> {
-    return guard(this.name, operation, async () => {
-      await this.#ensureDir();
+    const run = (): Promise<T> => {
       const deadline = Date.now() + this.#lockTimeoutMs;
       return this.#mutex.run(key, async () => {
-        let lock: FileLock;
-        try {
-          lock = await acquireFileLock(lockPath, this.#lockTimeoutMs, deadline);
-        } catch (error) {
-          if (error instanceof LockTimeoutError) {
-            throw new StoreError(this.name, operation, error, `session is locked by another writer (waited ${this.#lockTimeoutMs} ms)`);
-          }
-          throw error;
-        }
+        const lock = await this.#acquire(lockPath, operation, deadline);
         try {
           return await fn(lock);
         } finally {
           await lock.release();
         }
-      }).catch(async (error: unknown) => {
-        const code = errorCode(error);
-        if (code === 'ENOENT' || code === 'ENOTDIR') await this.#checkDir(operation, error);
-        throw error;
       });
-    });
+    };
+    return guard(this.name, operation, () => this.#withDir(operation, run));
+  }
+
+  /** Takes the lock file at `lockPath`, waiting until `deadline` (epoch ms) at most. */
+  async #acquire(lockPath: string, operation: string, deadline: number): Promise<FileLock> {
+    try {
+      return await acquireFileLock(lockPath, this.#lockTimeoutMs, deadline);
+    } catch (error) {
+      if (error instanceof LockTimeoutError) {
+        throw new StoreError(this.name, operation, error, `session is locked by another writer (waited ${this.#lockTimeoutMs} ms)`);
+      }
+      throw error;
+    }
   }
 
   /**
    * The record stored under `key`, expired or not; `null` when there is no file. A missing
-   * folder is a failure, not an absent record.
+   * folder is not an absent record: its `ENOENT` is thrown, for `#withDir`.
    */
   async #read(key: string, operation: string): Promise<FileRecord | null> {
     const path = this.#recordPath(key);
@@ -287,8 +381,7 @@ export class FileSystemStore implements Store {
     try {
       bytes = await readFile(path);
     } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-      await this.#checkDir(operation, error);
+      if (errorCode(error) !== 'ENOENT' || !(await this.#isDir())) throw error;
       return null;
     }
     let record: FileRecord;
@@ -301,14 +394,12 @@ export class FileSystemStore implements Store {
     return record.key === key ? record : null;
   }
 
-  async #checkDir(operation: string, cause: unknown): Promise<void> {
-    let isDir = false;
+  async #isDir(): Promise<boolean> {
     try {
-      isDir = (await stat(this.#dir)).isDirectory();
+      return (await stat(this.#dir)).isDirectory();
     } catch {
-      isDir = false;
+      return false;
     }
-    if (!isDir) throw new StoreError(this.name, operation, cause, `the session folder ${this.#dir} is missing or not a folder`);
   }
 
   /** Writes the record to a temporary file, then renames it over the record file. */
@@ -446,4 +537,12 @@ export class FileSystemStore implements Store {
       await lock.release();
     }
   }
+}
+
+/** Reads a permission-bits option (`mode`, `dirMode`): 0 to 0o777. */
+function permissionBits(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_MODE) {
+    throw new ConfigError(name, `expected permission bits from 0 to 0o777, got ${describe(value)}`);
+  }
+  return value;
 }

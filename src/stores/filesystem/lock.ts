@@ -1,23 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from '../internal/errors.js';
 import { BREAK_SUFFIX } from './names.js';
+import { currentOwner, formatOwner, isOwnerGone, parseOwner } from './owner.js';
 
 /**
  * Cross-process lock files.
  *
  * A lock is a file created with `open(path, 'wx')` (O_CREAT|O_EXCL: exactly one process can
- * create it) and removed to release. Its content is a random owner token, so a process only ever
- * removes its own lock.
+ * create it) and removed to release. It holds its owner (pid, process start time, machine: see
+ * `owner.ts`) and a random token, so a process only ever removes its own lock.
  *
- * A lock whose file is older than `staleMs` is assumed abandoned (its holder crashed) and is
- * taken over. Taking over is itself guarded by a second lock file (`<lock>.break`, also created
- * with `wx`), and the stale lock is removed only if it is still the very file that was judged
- * stale (same inode and mtime), so two processes breaking the same stale lock cannot remove a
- * fresh lock that a third one just created. Holders must finish well within `staleMs`:
- * `FileLock.isFresh()` tells whether it is still safe to commit.
+ * A lock is abandoned, and taken over, when its owner is certainly dead (a process of this
+ * machine that no longer runs: killed, crashed), at once; or, whatever it holds, once its file
+ * is older than `staleMs` (an owner on another machine, or one that hangs). Taking over is
+ * itself guarded by a second lock file (`<lock>.break`, also created with `wx`), and the lock is
+ * removed only if it is still the very file that was judged (same inode and mtime), so two
+ * processes breaking the same lock cannot remove a fresh lock that a third one just created.
+ * Holders must finish well within `staleMs`: `FileLock.isFresh()` tells whether it is still
+ * safe to commit.
  */
 
 /** A lock this process holds. */
@@ -36,7 +38,13 @@ export class LockTimeoutError extends Error {
   }
 }
 
-const OWNER = `${process.pid}@${hostname()}`;
+/** Most bytes of a lock file read to find its owner (an owner line is about 100). */
+const MAX_OWNER_BYTES = 512;
+
+/** A fresh owner line for a lock or breaker file of this process. */
+async function ownerLine(): Promise<string> {
+  return formatOwner(await currentOwner(), randomBytes(12).toString('hex'));
+}
 
 /** Creates `path` exclusively with `content`; `false` if it already exists. */
 async function createExclusive(path: string, content: string): Promise<boolean> {
@@ -67,20 +75,54 @@ async function statOrNull(path: string): Promise<{ ino: number; mtimeMs: number 
   }
 }
 
+/** A lock file as one handle saw it: identity and age, and the owner it names (if readable yet). */
+interface SeenLock {
+  ino: number;
+  mtimeMs: number;
+  content: string;
+}
+
+/** Reads the lock at `path` through one handle, so its content and identity belong together; `null` if it is gone. */
+async function look(path: string): Promise<SeenLock | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const { ino, mtimeMs } = await handle.stat();
+    const buffer = Buffer.alloc(MAX_OWNER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_OWNER_BYTES, 0);
+    return { ino, mtimeMs, content: buffer.subarray(0, bytesRead).toString('utf8') };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether a lock seen so is abandoned: older than `staleMs`, or its owner is dead. */
+async function isAbandoned(seen: SeenLock, staleMs: number): Promise<boolean> {
+  if (Date.now() - seen.mtimeMs >= staleMs) return true;
+  const owner = parseOwner(seen.content);
+  return owner !== undefined && (await isOwnerGone(owner));
+}
+
 /**
- * Removes the lock at `path` if it is older than `staleMs`. Returns `true` when the lock is gone
- * (removed here or by someone else), `false` when it is still held.
+ * Removes the lock at `path` if it is abandoned (its owner is dead, or it is older than
+ * `staleMs`). Returns `true` when the lock is gone (removed here or by someone else), `false`
+ * when it is still held.
  */
 export async function breakStaleLock(path: string, staleMs: number): Promise<boolean> {
-  const seen = await statOrNull(path);
+  const seen = await look(path);
   if (!seen) return true;
-  if (Date.now() - seen.mtimeMs < staleMs) return false;
+  if (!(await isAbandoned(seen, staleMs))) return false;
 
   const breaker = path + BREAK_SUFFIX;
-  if (!(await createExclusive(breaker, `${OWNER} ${randomBytes(8).toString('hex')}`))) {
-    // Someone else is breaking it. If that breaker itself crashed, clear its leftover.
-    const other = await statOrNull(breaker);
-    if (other && Date.now() - other.mtimeMs >= staleMs) await unlink(breaker).catch(() => undefined);
+  if (!(await createExclusive(breaker, await ownerLine()))) {
+    // Someone else is breaking it. If that breaker itself died or hangs, clear its leftover.
+    const other = await look(breaker);
+    if (other && (await isAbandoned(other, staleMs))) await unlink(breaker).catch(() => undefined);
     return false;
   }
   try {
@@ -98,15 +140,16 @@ export async function breakStaleLock(path: string, staleMs: number): Promise<boo
 
 /**
  * Acquires the lock at `path`, waiting until `deadline` (epoch ms) with short randomized sleeps
- * and taking over a lock older than `staleMs`. With `deadline` in the past it tries once.
- * Throws `LockTimeoutError` when the lock stayed held; other errors (missing directory…) as is.
+ * and taking over an abandoned lock (see `breakStaleLock`). With `deadline` in the past it tries
+ * once. Throws `LockTimeoutError` when the lock stayed held; other errors (missing
+ * directory…) as is.
  */
 export async function acquireFileLock(path: string, staleMs: number, deadline: number): Promise<FileLock> {
-  const token = `${OWNER} ${randomBytes(12).toString('hex')}`;
+  const content = await ownerLine();
   const started = Date.now();
   let pause = 1;
   for (;;) {
-    const lock = await attempt(path, token, staleMs);
+    const lock = await attempt(path, content, staleMs);
     if (lock) return lock;
     if (Date.now() >= deadline) throw new LockTimeoutError(path, Date.now() - started);
     await sleep(pause + Math.random() * pause);
@@ -114,27 +157,27 @@ export async function acquireFileLock(path: string, staleMs: number, deadline: n
   }
 }
 
-/** Acquires the lock at `path` only if it is free (or stale) right now; `null` otherwise. */
+/** Acquires the lock at `path` only if it is free (or abandoned) right now; `null` otherwise. */
 export async function tryFileLock(path: string, staleMs: number): Promise<FileLock | null> {
-  return attempt(path, `${OWNER} ${randomBytes(12).toString('hex')}`, staleMs);
+  return attempt(path, await ownerLine(), staleMs);
 }
 
-/** One try: create the lock; if it exists and is stale, break it and try once more. */
-async function attempt(path: string, token: string, staleMs: number): Promise<FileLock | null> {
+/** One try: create the lock; if it exists and is abandoned, break it and try once more. */
+async function attempt(path: string, content: string, staleMs: number): Promise<FileLock | null> {
   for (let tries = 0; tries < 2; tries++) {
     const createdAt = Date.now();
-    if (await createExclusive(path, token)) return heldLock(path, token, createdAt, staleMs);
+    if (await createExclusive(path, content)) return heldLock(path, content, createdAt, staleMs);
     if (!(await breakStaleLock(path, staleMs))) return null;
   }
   return null;
 }
 
-function heldLock(path: string, token: string, createdAt: number, staleMs: number): FileLock {
+function heldLock(path: string, content: string, createdAt: number, staleMs: number): FileLock {
   return {
     isFresh: () => Date.now() - createdAt < staleMs / 2,
     release: async () => {
       try {
-        if ((await readFile(path, 'utf8')) === token) await unlink(path);
+        if ((await readFile(path, 'utf8')) === content) await unlink(path);
       } catch {
         // Already gone, or taken over after we overstayed: either way it is not ours to remove.
       }

@@ -6,6 +6,18 @@ import { toStoreError } from './errors.js';
  */
 export const DEFAULT_TIMEOUT_MS = 2000;
 
+/**
+ * Share of a call's `timeoutMs` given to a driver's own connect or server-selection timeout, so
+ * the driver gives up first, with its own reason (no server reachable, connection timed out),
+ * before the call's deadline cuts it off with only "no answer within …".
+ */
+const DRIVER_TIMEOUT_SHARE = 0.8;
+
+/** The connect / server-selection timeout to give a driver for calls bounded by `timeoutMs` (see `DRIVER_TIMEOUT_SHARE`). */
+export function driverTimeoutMs(timeoutMs: number): number {
+  return Math.max(1, Math.floor(timeoutMs * DRIVER_TIMEOUT_SHARE));
+}
+
 /** The backend did not answer in time (the `cause` of the `StoreError` a timeout throws). */
 export class OperationTimeoutError extends Error {
   /** The limit that passed, in milliseconds. */

@@ -29,3 +29,17 @@ export function errorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The storage a store keeps its sessions in (its folder, database file or table) does not
+ * exist, and the store was told not to create it (`createDir: false`, `createTable: false`, or
+ * `openStore(url, { create: false })`, as read-only tools open stores). It holds no sessions.
+ */
+export class StorageMissingError extends StoreError {
+  /** What is missing, for people: `the table "sessions"`, `the folder /var/lib/app/sessions`. */
+  readonly missing: string;
+  constructor(store: string, operation: string, missing: string, option: string) {
+    super(store, operation, undefined, `${missing} does not exist, and ${option} is false, so it is not created`);
+    this.missing = missing;
+  }
+}

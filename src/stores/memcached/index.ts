@@ -1,8 +1,9 @@
 import { rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError } from '../../errors.js';
 import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
-import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
+import { DEFAULT_TIMEOUT_MS, driverTimeoutMs, withTimeout } from '../internal/deadline.js';
 import { importDriver } from '../internal/driver.js';
+import { guard } from '../internal/errors.js';
 import { layoutOption } from '../internal/layout.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
@@ -12,6 +13,7 @@ import { memcachedExptime } from './expiry.js';
 import { createBare, loadBare, touchBare, updateBare } from './flask-session-layout.js';
 import { decodeItem, encodeItem, ITEM_FLAGS, type SessionItem } from './item.js';
 import {
+  checkServers,
   deleteItem,
   getItem,
   Status,
@@ -65,6 +67,8 @@ const MAX_CAS_ROUNDS = 64;
 const MAX_KEY_BYTES = 250;
 /** memcached's usual address, for a client the store creates without `servers`. */
 const DEFAULT_SERVERS = '127.0.0.1:11211';
+/** Key read by `ready()` on a client that cannot ask every server for its statistics. */
+const READY_PROBE_KEY = 'sessionkit:ready-probe';
 /** The one retry of a read after a broken connection comes quickly, in seconds (memjs' unit). */
 const READ_RETRY_DELAY_S = 0.05;
 const OPTIONS = optionNames<MemcachedStoreOptions>({ client: true, servers: true, timeoutMs: true, layout: true, clock: true });
@@ -198,6 +202,17 @@ export class MemcachedStore implements Store {
     return this.#run('destroy', (c) => deleteItem(c.memjs, c.client, key));
   }
 
+  /**
+   * Loads memjs and asks every server for its statistics within `timeoutMs`: resolves once all
+   * of them answer, or rejects with the first failure (`StoreError` naming the server:
+   * connection refused, authentication failed, no answer).
+   */
+  async ready(): Promise<void> {
+    // memjs is loaded before the deadline starts: loading is local work, not the servers' time to answer.
+    await guard(this.name, 'ready', () => this.#importDriver('ready'));
+    await this.#run('ready', (c) => checkServers(c.memjs, c.client, READY_PROBE_KEY));
+  }
+
   /** Closes the connections of a client the store created (never a client passed in). */
   async close(): Promise<void> {
     await this.#connection.close();
@@ -229,21 +244,20 @@ export class MemcachedStore implements Store {
     return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#connection.get(operation)));
   }
 
+  #importDriver(operation: string): Promise<typeof import('memjs')> {
+    return importDriver(this.name, operation, { packageName: 'memjs', versionRange: '1', load: () => import('memjs') });
+  }
+
   /** Loads memjs and creates the client (memjs connects on the first request). */
   async #connect(operation: string): Promise<Connection> {
-    const memjs = await importDriver(this.name, operation, {
-      packageName: 'memjs',
-      versionRange: '1',
-      load: () => import('memjs'),
-    });
+    const memjs = await this.#importDriver(operation);
     if (this.#client) return { memjs, client: this.#client };
-    const seconds = this.#timeoutMs / 1000;
     const client = memjs.Client.create(this.#servers, {
       failover: false,
       retries: 1,
       retry_delay: READ_RETRY_DELAY_S,
-      timeout: seconds,
-      conntimeout: seconds,
+      timeout: this.#timeoutMs / 1000,
+      conntimeout: driverTimeoutMs(this.#timeoutMs) / 1000,
       keepAlive: true,
       // Failures reach the caller as StoreError; memjs would also print them.
       logger: { log: () => undefined },

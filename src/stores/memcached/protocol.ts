@@ -28,6 +28,13 @@ export interface MemjsClient {
     retries?: number,
   ): void;
   close(): void;
+  /**
+   * Asks every server for its statistics; `callback` runs once per server. `ready()` uses it to
+   * check that every server answers (without it, `ready()` asks one server).
+   */
+  stats?(callback: (error: Error | null, server: string, stats: Record<string, string> | null) => void): void;
+  /** The servers the client spreads keys over. */
+  readonly servers?: readonly unknown[];
   /** memjs' client options; the store only reads `failover`. */
   readonly options?: { readonly failover?: boolean | undefined };
 }
@@ -178,4 +185,25 @@ export async function deleteItem(memjs: MemjsModule, client: MemjsClient, key: s
   const response = await send(client, key, request, seq, 1);
   const status = response.header.status ?? Status.ok;
   if (status !== Status.ok && status !== Status.notFound) throw new MemcachedStatusError('DELETE', status);
+}
+
+/**
+ * Resolves once every server of `client` has answered a `STATS` request; rejects with the first
+ * failure, naming its server. A client without `stats` is asked a `GET` of `probeKey` instead
+ * (which reaches one server).
+ */
+export async function checkServers(memjs: MemjsModule, client: MemjsClient, probeKey: string): Promise<void> {
+  const count = client.servers?.length ?? 0;
+  if (!client.stats || count === 0) {
+    await getItem(memjs, client, probeKey);
+    return;
+  }
+  const stats = client.stats.bind(client);
+  await new Promise<void>((resolve, reject) => {
+    let answered = 0;
+    stats((error, server) => {
+      if (error) reject(new Error(`memcached at ${server}: ${error instanceof Error ? error.message : String(error)}`));
+      else if (++answered === count) resolve();
+    });
+  });
 }

@@ -97,6 +97,9 @@ export class MemoryStore implements Store {
     this.#entries.delete(key);
   }
 
+  /** Always ready: the records live in this process. */
+  async ready(): Promise<void> {}
+
   /** Drops every expired record; returns how many. */
   async sweep(): Promise<number> {
     const now = this.#clock();

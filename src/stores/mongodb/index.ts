@@ -1,9 +1,12 @@
 import type { Collection, Document, MongoClient } from 'mongodb';
 import { rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
+import { errorReason, redactCredentials } from '../../internal/error-text.js';
 import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
-import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
+import { DEFAULT_TIMEOUT_MS, driverTimeoutMs, withTimeout } from '../internal/deadline.js';
 import { importDriver } from '../internal/driver.js';
+import { absorbErrorEvents } from '../internal/error-events.js';
+import { guard } from '../internal/errors.js';
 import { layoutOption } from '../internal/layout.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
@@ -22,9 +25,10 @@ export interface MongoStoreOptions {
    */
   client?: MongoClient;
   /**
-   * Connection string for a client the store creates (and closes in `close()`), with its
-   * server-selection, connect and socket timeouts set to `timeoutMs`. Ignored when `client` is
-   * given. Default: `"mongodb://127.0.0.1:27017"`.
+   * Connection string for a client the store creates (and closes in `close()`), with its socket
+   * timeout set to `timeoutMs`, and its server-selection and connect timeouts a little shorter
+   * (so the driver's reason, not a bare time-out, is what a failing call reports). Ignored when
+   * `client` is given. Default: `"mongodb://127.0.0.1:27017"`.
    */
   url?: string;
   /** Database name (Flask-Session's `SESSION_MONGODB_DB`). Default: `"flask_session"`. */
@@ -252,6 +256,20 @@ export class MongoStore implements Store {
     }
   }
 
+  /**
+   * Connects (once), creates the TTL index unless `createIndex` is false, and pings the
+   * database within `timeoutMs`: resolves once the server answers, or rejects with the reason
+   * (`StoreError`: no server reachable, authentication failed, `DriverMissingError`).
+   */
+  async ready(): Promise<void> {
+    // Loading the driver first keeps its import (half a second on a busy machine) out of the
+    // deadline, so the driver's server selection can report its reason within it.
+    if (!this.#client) await guard(this.name, 'ready', () => this.#importDriver('ready'));
+    await this.#run('ready', async (sessions) => {
+      await sessions.db.command({ ping: 1 });
+    });
+  }
+
   /** Closes the client if the store created it (never a client passed in). */
   async close(): Promise<void> {
     await this.#connection.close();
@@ -296,24 +314,38 @@ export class MongoStore implements Store {
     return withTimeout(this.name, operation, this.#timeoutMs, async () => body((await this.#connection.get(operation)).collection));
   }
 
-  /** Creates the client (unless given) and the TTL index; a failure (server down, index refused) is retried by the next call. */
+  #importDriver(operation: string): Promise<typeof import('mongodb')> {
+    return importDriver(this.name, operation, { packageName: 'mongodb', versionRange: '6', load: () => import('mongodb') });
+  }
+
+  /**
+   * Creates the client (unless given), pings the server and creates the TTL index; a failure
+   * (server down, index refused) is retried by the next call.
+   */
   async #connect(operation: string): Promise<Opened> {
     let client = this.#client;
     if (!client) {
-      const mongodb = await importDriver(this.name, operation, {
-        packageName: 'mongodb',
-        versionRange: '6',
-        load: () => import('mongodb'),
-      });
+      const mongodb = await this.#importDriver(operation);
       client = new mongodb.MongoClient(this.#url, {
-        serverSelectionTimeoutMS: this.#timeoutMs,
-        connectTimeoutMS: this.#timeoutMs,
+        serverSelectionTimeoutMS: driverTimeoutMs(this.#timeoutMs),
+        connectTimeoutMS: driverTimeoutMs(this.#timeoutMs),
         socketTimeoutMS: this.#timeoutMs,
       });
     }
-    const collection = client.db(this.#dbName).collection<SessionDocument>(this.#collectionName);
+    // The driver's pools report broken connections to the failing operations; no 'error'
+    // event of the client must stop the process.
+    absorbErrorEvents(client);
+    const db = client.db(this.#dbName);
+    const collection = db.collection<SessionDocument>(this.#collectionName);
+    try {
+      await db.command({ ping: 1 });
+    } catch (error) {
+      if (!this.#client) await client.close().catch(() => undefined);
+      const where = this.#client ? 'MongoDB' : `MongoDB at ${redactCredentials(this.#url)}`;
+      throw new StoreError(this.name, operation, error, `cannot reach ${where}: ${errorReason(error)}`);
+    }
     if (this.#flaskLayout) {
-      const flask = new FlaskSessionCollection(client.db(this.#dbName).collection<Document>(this.#collectionName));
+      const flask = new FlaskSessionCollection(db.collection<Document>(this.#collectionName));
       if (this.#createIndex) await this.#createFlaskIndexes(client, flask, operation);
       return { client, collection, flask };
     }
@@ -322,7 +354,7 @@ export class MongoStore implements Store {
         await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
       } catch (error) {
         if (!this.#client) await client.close().catch(() => undefined);
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorReason(error);
         throw new StoreError(
           this.name,
           operation,

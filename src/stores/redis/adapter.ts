@@ -1,4 +1,6 @@
 import { ConfigError } from '../../errors.js';
+import { absorbErrorEvents } from '../internal/error-events.js';
+import { failingFast, watchIoRedis, watchNodeRedis, type ConnectionWatch } from './connection-watch.js';
 
 /**
  * One interface over the four kinds of Redis client a `RedisStore` accepts: node-redis v5
@@ -13,6 +15,11 @@ import { ConfigError } from '../../errors.js';
  *   cluster this is the cluster's readiness: a command for one master that is down can still be
  *   held by ioredis for that master.
  * A command already sent cannot be recalled: it may still run on the server after a timeout.
+ *
+ * On a single-node client the adapter also watches the connection (`connection-watch.ts`):
+ * while the client reports it down, commands fail at once with the client's reason (connection
+ * refused, password refused…) instead of waiting for the timeout. Every client, cluster or not,
+ * gets an `'error'` listener of the store's, so a connection failure never stops the process.
  */
 export interface RedisAdapter {
   /** Which client library, for messages. */
@@ -38,6 +45,8 @@ interface NodeRedisCommandOptions {
 }
 interface NodeRedisClient {
   isOpen: boolean;
+  isReady: boolean;
+  on(event: 'error' | 'ready', listener: (error?: unknown) => void): unknown;
   sendCommand(args: readonly RedisArgument[], options: NodeRedisCommandOptions): Promise<unknown>;
 }
 interface NodeRedisCluster {
@@ -55,6 +64,7 @@ interface IoRedisClient {
   status: string;
   callBuffer(command: string, args: RedisArgument[]): Promise<unknown>;
   connect(): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   once(event: string, listener: (...args: unknown[]) => void): unknown;
   off(event: string, listener: (...args: unknown[]) => void): unknown;
   isCluster?: boolean;
@@ -87,8 +97,9 @@ export function adaptRedisClient(client: unknown): RedisAdapter {
 }
 
 function nodeRedisAdapter(client: NodeRedisClient): RedisAdapter {
+  const watch = watchNodeRedis(client);
   const send = (args: readonly RedisArgument[], signal: AbortSignal): Promise<unknown> =>
-    client.sendCommand(args, { abortSignal: signal, typeMapping: BINARY });
+    failingFast(watch, signal, (abortSignal) => client.sendCommand(args, { abortSignal, typeMapping: BINARY }));
   return {
     driver: 'node-redis',
     cluster: false,
@@ -98,6 +109,8 @@ function nodeRedisAdapter(client: NodeRedisClient): RedisAdapter {
 }
 
 function nodeRedisClusterAdapter(cluster: NodeRedisCluster): RedisAdapter {
+  // The cluster re-emits the errors of its nodes' connections.
+  absorbErrorEvents(cluster);
   return {
     driver: 'node-redis',
     cluster: true,
@@ -113,29 +126,37 @@ function nodeRedisClusterAdapter(cluster: NodeRedisCluster): RedisAdapter {
 }
 
 function ioredisAdapter(client: IoRedisClient): RedisAdapter {
+  const cluster = client.isCluster === true;
+  // ioredis prints errors nobody listens to; a cluster's nodes are watched by the cluster itself.
+  const watch = cluster ? undefined : watchIoRedis(client);
+  if (cluster) absorbErrorEvents(client);
   const runner =
-    (node: IoRedisClient) =>
+    (node: IoRedisClient, nodeWatch: ConnectionWatch | undefined) =>
     async (args: readonly RedisArgument[], signal: AbortSignal): Promise<unknown> => {
-      await whenReady(node, signal);
-      const [command, ...rest] = args;
-      return node.callBuffer(String(command), rest);
+      const send = async (sendSignal: AbortSignal): Promise<unknown> => {
+        await whenReady(node, sendSignal);
+        const [command, ...rest] = args;
+        return node.callBuffer(String(command), rest);
+      };
+      return nodeWatch ? failingFast(nodeWatch, signal, send) : send(signal);
     };
-  const send = runner(client);
+  const send = runner(client, watch);
   return {
     driver: 'ioredis',
-    cluster: client.isCluster === true,
+    cluster,
     command: (_key, args, signal) => send(args, signal),
     masters: async (signal) => {
-      if (client.isCluster !== true || typeof client.nodes !== 'function') return [send];
+      if (!cluster || typeof client.nodes !== 'function') return [send];
       await whenReady(client, signal);
-      return client.nodes('master').map(runner);
+      return client.nodes('master').map((node) => runner(node, undefined));
     },
   };
 }
 
 /**
  * Resolves once an ioredis client is ready to send, so nothing lands in its offline queue.
- * Rejects when `signal` aborts first, or at once for a client that was closed for good.
+ * Rejects when `signal` aborts first (with its reason when it has one), or at once for a client
+ * that was closed for good.
  */
 function whenReady(client: IoRedisClient, signal: AbortSignal): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
@@ -158,7 +179,7 @@ function whenReady(client: IoRedisClient, signal: AbortSignal): Promise<void> {
     };
     const onAbort = (): void => {
       cleanup();
-      reject(new Error('the ioredis client is not connected'));
+      reject(signal.reason instanceof Error ? signal.reason : new Error('the ioredis client is not connected'));
     };
     if (signal.aborted) return onAbort();
     client.once('ready', onReady);

@@ -30,8 +30,10 @@ export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
 export interface RedisStoreOptions {
   /**
    * A node-redis v5 or ioredis client (or cluster client) that you create, connect and close;
-   * the store never closes it. With node-redis, listen to its `error` event (an unhandled
-   * `error` event stops Node.js).
+   * the store never closes it. The store adds an `'error'` listener of its own (an unhandled
+   * `'error'` event of a node-redis client would stop Node.js) and leaves yours alone. While a
+   * single-node client reports its connection down, calls fail at once with the client's
+   * reason; the client's own reconnection brings them back.
    */
   client: RedisClientLike;
   /**
@@ -179,6 +181,17 @@ export class RedisStore implements Store {
         }
       } while (cursor !== '0');
     }
+  }
+
+  /**
+   * `PING`s the server (every master of a cluster) within `timeoutMs`: resolves once Redis
+   * answers, or rejects with the reason (`StoreError`: connection refused, password refused,
+   * a client that is closed or was never connected).
+   */
+  async ready(): Promise<void> {
+    await this.#run('ready', async (signal) => {
+      for (const ping of await this.#redis.masters(signal)) await ping(['PING'], signal);
+    });
   }
 
   #run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {

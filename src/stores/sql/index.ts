@@ -1,15 +1,16 @@
 import type { CompiledQuery, MysqlPool, PostgresPool, QueryResult, SqliteDatabase } from 'kysely';
 import { rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
+import { errorReason } from '../../internal/error-text.js';
 import type { Store, StoreLayout, StoreRecord, UpdateResult } from '../store.js';
 import { DEFAULT_TIMEOUT_MS, withTimeout } from '../internal/deadline.js';
-import { errorCode } from '../internal/errors.js';
+import { errorCode, guard, StorageMissingError } from '../internal/errors.js';
 import { keysInPages } from '../internal/key-pages.js';
 import { layoutOption } from '../internal/layout.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl } from '../internal/ttl.js';
-import { openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './connect.js';
+import { describeTarget, loadSqlDrivers, openSqlConnection, type SqlConnection, type SqlConnectionOptions } from './connect.js';
 import { FlaskSessionTable } from './flask-session-layout.js';
 import { FlaskSessionQueries } from './flask-session-queries.js';
 import { KEYS_PAGE_SIZE, SessionQueries, type SessionRow } from './queries.js';
@@ -18,6 +19,7 @@ import { SQL_DIALECTS, type KyselyExecutor, type SqlDialectName } from './types.
 import { initialVersion, parseVersion } from './version.js';
 
 export { DriverMissingError } from '../internal/driver.js';
+export { StorageMissingError } from '../internal/errors.js';
 export type { KyselyExecutor, SqlDialectName } from './types.js';
 
 /** Options every dialect of `SqlStore` takes. */
@@ -35,12 +37,15 @@ export interface SqlStoreCommonOptions {
   timeoutMs?: number;
   /**
    * Whether the store runs `CREATE TABLE IF NOT EXISTS` (and its index) on first use. Turn it
-   * off when migrations own the schema (see docs/stores-more.md for the DDL). Default: `true`.
+   * off when migrations own the schema (see docs/stores-more.md for the DDL), or to create
+   * nothing at all: the store then checks that the table exists (and, on SQLite, opens only an
+   * existing file), failing with `StorageMissingError` when it does not. Default: `true`.
    */
   createTable?: boolean;
   /**
    * A `Kysely` instance (kysely 0.28) to run the queries through, instead of a pool. The store
-   * uses it without its plugins, and never destroys it.
+   * uses it without its plugins, and never destroys it. Its pool's `'error'` events are yours
+   * to listen to (the store cannot reach them).
    */
   kysely?: KyselyExecutor;
   /**
@@ -259,6 +264,17 @@ export class SqlStore implements Store {
     return keysInPages(prefix, KEYS_PAGE_SIZE, page, { contiguous: false });
   }
 
+  /**
+   * Loads the drivers, then, within `timeoutMs`, connects (once), checks or creates the table,
+   * and runs `select 1`: resolves once the database answers, or rejects with the reason
+   * (`StoreError`: connection refused, password refused, unknown database;
+   * `StorageMissingError`, `DriverMissingError`).
+   */
+  async ready(): Promise<void> {
+    await guard(this.name, 'ready', () => loadSqlDrivers(this.name, 'ready', this.#connectionOptions()));
+    await this.#run('ready', (db) => db.execute(db.queries.probe()));
+  }
+
   /** Releases a pool or database the store opened itself (never one passed in). */
   async close(): Promise<void> {
     await this.#connection.close();
@@ -284,21 +300,30 @@ export class SqlStore implements Store {
     return withTimeout(this.name, operation, this.#timeoutMs, async () => body(await this.#connection.get(operation)));
   }
 
-  /** Connects and creates the table; a failure (database down, table not creatable) is retried by the next call. */
+  /**
+   * Connects (a first statement proves the database answers), then creates the table or checks
+   * that it exists. A failure (database down, password refused, table not creatable) releases
+   * what was opened; the next call tries again.
+   */
   async #connect(operation: string): Promise<Opened> {
-    const connection = await openSqlConnection(this.name, operation, this.#options as SqlConnectionOptions, this.#timeoutMs);
+    const options = this.#connectionOptions();
+    const connection = await openSqlConnection(this.name, operation, options, this.#timeoutMs);
     const queries = new SessionQueries(connection.sql, connection.builder, this.dialect, this.#table);
     const flask = this.#flaskLayout
       ? new FlaskSessionTable(new FlaskSessionQueries(connection.sql, connection.builder, this.dialect, this.#table), this.dialect, this.name, this.#table)
       : undefined;
-    if (this.#createsTable) {
-      try {
-        await this.#createTable(connection, flask ? flask.schema() : queries.schema());
-      } catch (error) {
-        await connection.release?.().catch(() => undefined);
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new StoreError(this.name, operation, error, `cannot create the table ${this.#table}: ${reason}`);
+    try {
+      await this.#reach(connection, queries, operation, describeTarget(options));
+      if (this.#createsTable) {
+        await this.#createTable(connection, flask ? flask.schema() : queries.schema()).catch((error: unknown) => {
+          throw new StoreError(this.name, operation, error, `cannot create the table ${this.#table}: ${errorReason(error)}`);
+        });
+      } else if ((await connection.executor.executeQuery(queries.tableExists())).rows.length === 0) {
+        throw new StorageMissingError(this.name, operation, `the table ${this.#table}`, 'createTable');
       }
+    } catch (error) {
+      await connection.release?.().catch(() => undefined);
+      throw error;
     }
     const execute = <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => executeRetryingDeadlocks(connection.executor, query);
     if (flask) {
@@ -310,6 +335,20 @@ export class SqlStore implements Store {
       }
     }
     return { ...connection, queries, flask, execute };
+  }
+
+  #connectionOptions(): SqlConnectionOptions {
+    return { ...this.#options, createTable: this.#createsTable } as SqlConnectionOptions;
+  }
+
+  /** Runs `select 1`; a failure says the database could not be reached, and why. */
+  async #reach(connection: SqlConnection, queries: SessionQueries, operation: string, target: string | undefined): Promise<void> {
+    try {
+      await connection.executor.executeQuery(queries.probe());
+    } catch (error) {
+      const where = target === undefined ? 'the database' : `the database at ${target}`;
+      throw new StoreError(this.name, operation, error, `cannot reach ${where}: ${errorReason(error)}`);
+    }
   }
 
   /**

@@ -92,6 +92,35 @@ export class SessionQueries {
     return statements.map((statement) => statement.compile(this.#db));
   }
 
+  /** `select 1`: a round trip that proves the database answers. */
+  probe(): CompiledQuery {
+    return this.#sql`select 1 as ${this.#sql.id('one')}`.compile(this.#db);
+  }
+
+  /** One row when the table exists, none when it does not (never an error for a missing table). */
+  tableExists(): CompiledQuery {
+    const sql = this.#sql;
+    const [schema, name] = this.#table.includes('.') ? this.#table.split('.') : [undefined, this.#table];
+    let query: RawBuilder<unknown>;
+    switch (this.#dialect) {
+      case 'postgres': {
+        // to_regclass resolves the name as the queries do (search_path, quoted case), or gives null.
+        const quoted = [schema, name].filter((part) => part !== undefined).map((part) => `"${part}"`).join('.');
+        query = sql`select 1 as ${sql.id('present')} where to_regclass(${quoted}) is not null`;
+        break;
+      }
+      case 'mysql':
+        query = sql`select 1 as ${sql.id('present')} from information_schema.tables
+          where table_schema = coalesce(${schema ?? null}, database()) and table_name = ${name}`;
+        break;
+      case 'sqlite':
+        query = sql`select 1 as ${sql.id('present')} from ${schema ? sql.id(schema, 'sqlite_master') : sql.id('sqlite_master')}
+          where type = 'table' and name = ${name}`;
+        break;
+    }
+    return query.compile(this.#db);
+  }
+
   /** The live row under `key`. */
   load(key: string, now: number): CompiledQuery<SessionRow> {
     return this.#db

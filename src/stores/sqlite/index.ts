@@ -1,18 +1,21 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { rejectUnknownOptions, validate } from '../../config.js';
 import { StoreError } from '../../errors.js';
+import { errorReason } from '../../internal/error-text.js';
 import type { Store, StoreRecord, UpdateResult } from '../store.js';
 import { asPlainBytes } from '../internal/bytes.js';
 import { importDriver } from '../internal/driver.js';
-import { guard } from '../internal/errors.js';
+import { guard, StorageMissingError } from '../internal/errors.js';
 import { keysInPages } from '../internal/key-pages.js';
 import { LazyConnection } from '../internal/lazy-connection.js';
 import { optionNames } from '../internal/options.js';
 import { checkTtl } from '../internal/ttl.js';
-import { KEYS_PAGE_SIZE, sqliteStatements, type SqliteQueryName } from './statements.js';
+import { KEYS_PAGE_SIZE, sqliteStatements, type SqliteQueryName, type SqliteStatements } from './statements.js';
 
 export { DriverMissingError } from '../internal/driver.js';
+export { StorageMissingError } from '../internal/errors.js';
 
 /**
  * The part of a better-sqlite3 `Database` the store uses. Declared here so that sessionkit's
@@ -41,6 +44,13 @@ export interface SqliteStoreOptions {
   path?: string;
   /** Table holding the sessions (a plain identifier); created if absent. Default: `"sessions"`. */
   table?: string;
+  /**
+   * Whether the store creates what is missing: the database file and its folder, the tables and
+   * the index. With `false` it creates and changes nothing (read-only tools): a missing file or
+   * table is a `StorageMissingError`, and a database it opens keeps its journal mode.
+   * Default: `true`.
+   */
+  createTable?: boolean;
   /**
    * Interval of the background `sweep()` that deletes expired rows, in milliseconds; `0`
    * disables it (call `sweep()` yourself). The timer does not keep the process alive.
@@ -91,6 +101,7 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const OPTIONS = optionNames<SqliteStoreOptions>({
   path: true,
   table: true,
+  createTable: true,
   sweepIntervalMs: true,
   busyTimeoutMs: true,
   database: true,
@@ -118,6 +129,7 @@ export class SqliteStore implements Store {
   readonly #path: string | undefined;
   readonly #sweepIntervalMs: number;
   readonly #busyTimeoutMs: number;
+  readonly #createsTable: boolean;
   readonly #clock: () => number;
   readonly #connection: LazyConnection<Opened>;
   #timer: NodeJS.Timeout | undefined;
@@ -130,10 +142,11 @@ export class SqliteStore implements Store {
     this.#path = options.path === undefined ? undefined : validate.string('path', options.path, { nonEmpty: false });
     this.#sweepIntervalMs = validate.milliseconds('sweepIntervalMs', options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, { min: 0 });
     this.#busyTimeoutMs = validate.milliseconds('busyTimeoutMs', options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, { min: 0 });
+    this.#createsTable = validate.boolean('createTable', options.createTable ?? true);
     this.#clock = validate.function('clock', options.clock ?? Date.now);
     this.#connection = new LazyConnection(
       this.name,
-      (operation) => this.#connect(operation, statements.schema, statements.queries),
+      (operation) => this.#connect(operation, statements),
       ({ db }) => {
         // A database passed in stays open.
         if (!this.#database) closeQuietly(db);
@@ -219,6 +232,14 @@ export class SqliteStore implements Store {
     return keysInPages(prefix, KEYS_PAGE_SIZE, page, { contiguous: true });
   }
 
+  /** Opens the database (creating the file and tables unless `createTable` is false) and reads from it. */
+  async ready(): Promise<void> {
+    return guard(this.name, 'ready', async () => {
+      const { sql } = await this.#connection.get('ready');
+      sql.isLive.get('', this.#clock());
+    });
+  }
+
   /** Stops the background sweep and closes the database if the store opened it. */
   async close(): Promise<void> {
     await this.#connection.close();
@@ -248,10 +269,14 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Opens the database (or takes the given one) and prepares the statements; a failure is retried by the next call. */
-  async #connect(operation: string, schema: string, queries: Record<SqliteQueryName, string>): Promise<Opened> {
+  /**
+   * Opens the database (or takes the given one), creates the tables (or checks that they exist)
+   * and prepares the statements; a failure is retried by the next call.
+   */
+  async #connect(operation: string, statements: SqliteStatements): Promise<Opened> {
     const given = this.#database;
     const path = this.#path ?? defaultSqlitePath();
+    const create = this.#createsTable;
     let db: SqliteDatabase;
     if (given) {
       db = given;
@@ -261,28 +286,40 @@ export class SqliteStore implements Store {
         versionRange: '12',
         load: () => import('better-sqlite3'),
       });
+      const inMemory = path === ':memory:' || path === '';
+      if (!create && !inMemory && !existsSync(path)) {
+        throw new StorageMissingError(this.name, operation, `the database file ${path}`, 'createTable');
+      }
       try {
-        if (path !== ':memory:' && path !== '') await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        if (create && !inMemory) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
         // better-sqlite3 takes whole milliseconds.
-        db = new driver.default(path, { timeout: Math.ceil(this.#busyTimeoutMs) });
+        db = new driver.default(path, { timeout: Math.ceil(this.#busyTimeoutMs), fileMustExist: !create && !inMemory });
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new StoreError(this.name, operation, error, `cannot open the database at ${path}: ${reason}`);
+        throw new StoreError(this.name, operation, error, `cannot open the database at ${path}: ${errorReason(error)}`);
       }
     }
     try {
       if (!given) {
-        db.exec('PRAGMA journal_mode = WAL');
+        if (create) db.exec('PRAGMA journal_mode = WAL');
         db.exec('PRAGMA synchronous = NORMAL');
       }
-      db.exec(schema);
-      const sql = Object.fromEntries(Object.entries(queries).map(([name, source]) => [name, db.prepare(source)])) as Opened['sql'];
+      if (create) db.exec(statements.schema);
+      else this.#checkTables(db, operation, statements.tables);
+      const sql = Object.fromEntries(Object.entries(statements.queries).map(([name, source]) => [name, db.prepare(source)])) as Opened['sql'];
       this.#startSweeping();
       return { db, sql };
     } catch (error) {
       if (!given) closeQuietly(db);
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StoreError(this.name, operation, error, `cannot set up the database at ${given ? 'the given connection' : path}: ${reason}`);
+      if (error instanceof StorageMissingError) throw error;
+      throw new StoreError(this.name, operation, error, `cannot set up the database at ${given ? 'the given connection' : path}: ${errorReason(error)}`);
+    }
+  }
+
+  /** Throws `StorageMissingError` unless every table the store uses exists. */
+  #checkTables(db: SqliteDatabase, operation: string, tables: readonly string[]): void {
+    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`);
+    for (const table of tables) {
+      if (exists.get(table) === undefined) throw new StorageMissingError(this.name, operation, `the table ${table}`, 'createTable');
     }
   }
 

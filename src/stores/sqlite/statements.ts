@@ -20,6 +20,8 @@ export type SqliteQueryName =
 export interface SqliteStatements {
   /** Creates the tables and index if absent (several statements, for `exec`). */
   schema: string;
+  /** The tables `schema` creates. */
+  tables: readonly string[];
   /** One statement each, to prepare. */
   queries: Record<SqliteQueryName, string>;
 }
@@ -44,6 +46,7 @@ export function sqliteStatements(table: string): SqliteStatements {
   const t = `"${table}"`;
   const versions = `"${table}_versions"`;
   return {
+    tables: [table, `${table}_versions`],
     schema: `
       CREATE TABLE IF NOT EXISTS ${t} (
         key TEXT PRIMARY KEY NOT NULL,

@@ -1,11 +1,21 @@
 /** memcached instances for the tests: `memcached` from Debian, one child process each. */
 import { connect } from 'node:net';
-import { startServer, type ChildServer } from './processes.js';
+import { startServer, startServerOnPort, type ChildServer } from './processes.js';
 
-/** Starts a memcached on a free loopback port (TCP only, 64 MB). */
-export function startMemcached(): Promise<ChildServer> {
+/** memcached's arguments for `port`: loopback, TCP only, 64 MB (as root: run as root). */
+function memcachedArgs(port: number): string[] {
   const asRoot = process.getuid?.() === 0 ? ['-u', 'root'] : [];
-  return startServer('memcached', 'memcached', (port) => ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', ...asRoot]);
+  return ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', ...asRoot];
+}
+
+/** Starts a memcached on a free loopback port. */
+export function startMemcached(): Promise<ChildServer> {
+  return startServer('memcached', 'memcached', memcachedArgs);
+}
+
+/** Starts a memcached on `port` (again, after a crash: a restarted memcached holds nothing). */
+export function startMemcachedOn(port: number): Promise<ChildServer> {
+  return startServerOnPort('memcached', 'memcached', memcachedArgs, port);
 }
 
 /** The server's version, asked over its text protocol ("1.6.18"). */

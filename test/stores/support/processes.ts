@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -117,27 +118,124 @@ export async function startServer(
 ): Promise<ChildServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
-    track(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
     try {
-      await waitUntil(`${name} on port ${port}`, async () => {
-        if (exited) throw new Error(`${name} exited: ${stderr.trim()}`);
-        return ready(port);
-      });
-      return childServer(port, child, () => exited);
+      return await startServerOnPort(name, command, args, await freePort(), ready);
     } catch (error) {
       lastError = error;
-      child.kill('SIGKILL');
     }
   }
   throw lastError;
+}
+
+/** Spawns `command` listening on `port` (`args(port)`) and resolves once `ready(port)`. */
+export async function startServerOnPort(
+  name: string,
+  command: string,
+  args: (port: number) => string[],
+  port: number,
+  ready: (port: number) => Promise<boolean> = canConnect,
+): Promise<ChildServer> {
+  const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+  track(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  try {
+    await waitUntil(`${name} on port ${port}`, async () => {
+      if (exited) throw new Error(`${name} exited: ${stderr.trim()}`);
+      return ready(port);
+    });
+    return childServer(port, child, () => exited);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+/**
+ * The parent (field 4 of /proc/<pid>/stat) and state of every process, by pid. Read
+ * synchronously: a scan takes milliseconds, while asynchronous reads would queue behind the load
+ * a test runs in this process and see the processes late.
+ */
+function processTable(): Map<number, { parent: number; state: string }> {
+  const table = new Map<number, { parent: number; state: string }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    table.set(Number(name), { state: fields[0]!, parent: Number(fields[1]) });
+  }
+  return table;
+}
+
+/** `root` and its live descendants (zombies count as gone), with their states. */
+function processTree(root: number): Map<number, string> {
+  const table = processTable();
+  const tree = new Map<number, string>();
+  const visit = (pid: number): void => {
+    const entry = table.get(pid);
+    if (!entry || entry.state === 'Z') return;
+    tree.set(pid, entry.state);
+    for (const [child, { parent }] of table) if (parent === pid) visit(child);
+  };
+  visit(root);
+  return tree;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // exited meanwhile
+  }
+}
+
+/**
+ * Kills `root` and every process it started (PostgreSQL's backends put themselves in sessions
+ * of their own, so a process group does not hold them) with SIGKILL, as a crash of the
+ * machine's server would: `root` is frozen first so it starts nothing new, then all die at
+ * once. Resolves once none is left, so a restart cannot meet a survivor holding data or port.
+ */
+export async function killProcessTree(root: number): Promise<void> {
+  signal(root, 'SIGSTOP');
+  await waitForTree(root, 'stop', (states) => !states.has(root) || states.get(root) === 'T');
+  // Workers first: a worker outliving its parent by a moment would notice and say goodbye.
+  for (const pid of [...processTree(root).keys()].reverse()) signal(pid, 'SIGKILL');
+  await waitForTree(root, 'exit', (states) => states.size === 0);
+}
+
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) `root` and every process it started, resolving once
+ * /proc shows all of them in the new state: a server whose workers are separate processes
+ * (PostgreSQL) only stops answering when all of them are stopped.
+ */
+export async function setProcessTreeStopped(root: number, stopped: boolean): Promise<void> {
+  if (stopped) {
+    signal(root, 'SIGSTOP'); // first, so it starts no new worker meanwhile
+    await waitForTree(root, 'stop', (states) => states.get(root) === 'T');
+  }
+  for (const pid of processTree(root).keys()) signal(pid, stopped ? 'SIGSTOP' : 'SIGCONT');
+  await waitForTree(root, stopped ? 'stop' : 'resume', (states) =>
+    [...states.values()].every((state) => (stopped ? state === 'T' : state !== 'T')),
+  );
+}
+
+async function waitForTree(root: number, what: string, done: (states: Map<number, string>) => boolean): Promise<void> {
+  const giveUp = Date.now() + STATE_CHANGE_TIMEOUT_MS;
+  for (;;) {
+    const states = processTree(root);
+    if (done(states)) return;
+    if (Date.now() > giveUp) throw new Error(`process ${root} and its children did not ${what}: states ${[...states.values()].join(' ')}`);
+    await sleep(STATE_POLL_MS);
+  }
 }
 
 function childServer(port: number, child: ChildProcess, exited: () => boolean): ChildServer {
