@@ -25,8 +25,18 @@ export interface SessionVariables<T extends object = SessionData> {
   cookies: CookieJar;
 }
 
-/** The Hono environment of an app using sessions: `new Hono<SessionEnv<MyData>>()`. */
+/**
+ * The Hono environment of an app using sessions: `new Hono<SessionEnv<MyData>>()` types
+ * `c.get('session')` as `Session<MyData>`. Without it, `c.get('session')` is typed by
+ * `SessionData` (sessionkit adds its variables to Hono's `ContextVariableMap`).
+ */
 export type SessionEnv<T extends object = SessionData> = { Variables: SessionVariables<T> };
+
+declare module 'hono' {
+  /** `c.get('session')` and `c.get('cookies')` in every app (`sessionkit/hono`), typed by `SessionData`. */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges sessionkit's variables in as a base type.
+  interface ContextVariableMap extends SessionVariables<SessionData> {}
+}
 
 /**
  * Answers a request whose session could not be loaded or saved with a response of your own.

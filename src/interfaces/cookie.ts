@@ -15,7 +15,7 @@ import { TaggedJSONSerializer } from '../serialization/index.js';
 import { isSessionData } from '../serialization/value-kinds.js';
 import { SessionCookieWriter } from '../session-cookie.js';
 import { sessionInternals } from '../session-internals.js';
-import { Session } from '../session.js';
+import { Session, type SessionData } from '../session.js';
 import { URLSafeTimedSerializer, type Digest, type KeyDerivation } from '../signing/index.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
 
@@ -59,7 +59,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...
  * a Flask app and this interface, given the same secret, read and write each other's sessions.
  * The data is signed, not encrypted: users can read it, not change it.
  */
-export class CookieSessionInterface<T extends object = Record<string, unknown>> implements SessionInterface<T> {
+export class CookieSessionInterface<T extends object = SessionData> implements SessionInterface<T> {
   /** The resolved cookie settings (Flask's defaults where not given). */
   readonly settings: Readonly<CookieSettings>;
   readonly #serializer: URLSafeTimedSerializer<unknown>;
