@@ -9,7 +9,7 @@ import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
 import { toHttpError } from './internal/errors.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 
 export type { LoadMode, BaseSessionOptions } from './internal/options.js';
@@ -56,7 +56,7 @@ export interface ExpressSessionOptions<T extends object = SessionData> extends B
   onError?: ExpressErrorHandler;
 }
 
-const EXPRESS_OPTIONS = adapterOptionNames(['onError']);
+const EXPRESS_OPTIONS = ADAPTER_OPTION_NAMES.express;
 
 /**
  * The session middleware for Express 4 and 5. Whether the request is HTTPS (for `secure: 'auto'`)

@@ -12,7 +12,7 @@ import type { Session, SessionData } from '../session.js';
 import { sendErrorResponse, toHttpError } from './internal/errors.js';
 import { mergeVary } from './internal/save-result.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 import type { ResponseGuard } from './internal/response-guard.js';
 
@@ -63,7 +63,7 @@ export interface FastifySessionOptions<T extends object = SessionData> extends B
 }
 
 const guards = new WeakMap<FastifyRequest, ResponseGuard>();
-const FASTIFY_OPTIONS = adapterOptionNames(['onRawError']);
+const FASTIFY_OPTIONS = ADAPTER_OPTION_NAMES.fastify;
 
 /**
  * The Fastify plugin. It is not encapsulated (like plugins wrapped with `fastify-plugin`): its

@@ -11,7 +11,7 @@ import type { SaveResult } from '../interfaces/session-interface.js';
 import type { Session, SessionData } from '../session.js';
 import { errorText, toHttpError } from './internal/errors.js';
 import { tryApplySaveResult } from './internal/fetch-headers.js';
-import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
 import { RequestSession } from './internal/request-session.js';
 
@@ -56,7 +56,7 @@ export interface HonoSessionOptions<T extends object = SessionData> extends Base
   onError?: HonoErrorHandler<T>;
 }
 
-const HONO_OPTIONS = adapterOptionNames(['trustProxy', 'onError']);
+const HONO_OPTIONS = ADAPTER_OPTION_NAMES.hono;
 
 /**
  * The session middleware for Hono. Headers are added to `c.res` once the handler returned, so a

@@ -10,7 +10,7 @@ import type { CookieJar } from '../cookies.js';
 import type { Session, SessionData } from '../session.js';
 import { toHttpError } from './internal/errors.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 
 export type { LoadMode, BaseSessionOptions } from './internal/options.js';
@@ -52,7 +52,7 @@ export interface KoaSessionOptions<T extends object = SessionData> extends BaseS
   onError?: KoaErrorHandler<T>;
 }
 
-const KOA_OPTIONS = adapterOptionNames(['onError']);
+const KOA_OPTIONS = ADAPTER_OPTION_NAMES.koa;
 
 /**
  * The session middleware for Koa 2 and 3. Whether the request is HTTPS (for `secure: 'auto'`)

@@ -52,7 +52,8 @@ export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCook
 export const FLASK_COOKIE_SIGNING = { salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' } as const;
 
 const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', 'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock'];
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
+/** Every option name `CookieSessionInterface` accepts (internal: the docs test compares it with the README). */
+export const COOKIE_SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /**
  * Sessions kept in a signed cookie, byte-compatible with Flask's `SecureCookieSessionInterface`:
@@ -72,7 +73,7 @@ export class CookieSessionInterface<T extends object = SessionData> implements S
   readonly #cookie: SessionCookieWriter;
 
   constructor(options: CookieSessionOptions) {
-    rejectUnknownOptions(options, KNOWN_OPTIONS, 'CookieSessionInterface');
+    rejectUnknownOptions(options, COOKIE_SESSION_OPTION_NAMES, 'CookieSessionInterface');
     this.settings = Object.freeze(resolveCookieSettings(options));
     this.#cookie = new SessionCookieWriter(this.settings);
     const { secrets } = resolveSecrets(options, 'to sign session cookies');

@@ -107,7 +107,8 @@ const OWN_OPTIONS = [
   'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'codec', 'serializationFormat',
   'SESSION_SERIALIZATION_FORMAT', 'clock',
 ];
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
+/** Every option name `ServerSessionInterface` accepts (internal: the docs test compares it with the README). */
+export const SERVER_SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /** `ServerSessionOptions` with every default filled in and every value checked. */
 export interface ResolvedServerOptions {
@@ -131,7 +132,7 @@ export interface ResolvedServerOptions {
 
 /** Resolves and checks the options; throws `ConfigError` naming the option. */
 export function resolveServerOptions(options: ServerSessionOptions): ResolvedServerOptions {
-  rejectUnknownOptions(options, KNOWN_OPTIONS, 'ServerSessionInterface');
+  rejectUnknownOptions(options, SERVER_SESSION_OPTION_NAMES, 'ServerSessionInterface');
   const settings = Object.freeze(resolveCookieSettings(options));
 
   const signerOpt = pickOption(options, 'useSigner', 'SESSION_USE_SIGNER');
