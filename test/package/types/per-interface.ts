@@ -52,6 +52,13 @@ hono.get('/', (c) => {
   return c.json(c.get('session').get('items') ?? []);
 });
 
+// Chaining the middleware types the app too.
+new Hono().use(honoSession({ sessionInterface: carts })).get('/', (c) => {
+  // @ts-expect-error -- typed through use()
+  c.get('session').set('items', 'none');
+  return c.json(c.get('session').get('items') ?? []);
+});
+
 new Koa().use((ctx: KoaSessionContext<Cart>) => {
   // @ts-expect-error -- typed by the handler's context
   ctx.session.set('items', 'none');
