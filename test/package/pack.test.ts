@@ -198,8 +198,13 @@ describe('package.json and the files a registry page shows', () => {
   });
 });
 
+/** The store entry points, as tsup.config.ts finds them: top-level modules and folders with an index.ts. */
 function readdirTopLevelTs(dir: string): string[] {
-  return readdirSync(dir)
+  const modules = readdirSync(dir)
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
     .map((file) => file.slice(0, -'.ts'.length));
+  const folders = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && statSync(join(dir, entry.name, 'index.ts'), { throwIfNoEntry: false }) !== undefined)
+    .map((entry) => entry.name);
+  return [...new Set([...modules, ...folders])];
 }
