@@ -4,26 +4,29 @@
  */
 import express from 'express';
 import { CookieSessionInterface } from 'sessionkit';
-import { getSession, session } from 'sessionkit/express';
+import { session } from 'sessionkit/express';
 
-interface AppSession {
-  visits?: number;
-  user?: string;
+// Types every session of the app: req.session here, ctx.session, c.get('session')…
+declare module 'sessionkit' {
+  interface SessionData {
+    visits?: number;
+    user?: string;
+  }
 }
 
 const app = express();
-app.use(session({ sessionInterface: new CookieSessionInterface<AppSession>({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' }) }));
+app.use(session({ sessionInterface: new CookieSessionInterface({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' }) }));
 
 app.get('/', (req, res) => {
-  const data = getSession<AppSession>(req); // typed; req.session is the same session, untyped
-  const visits = (data.get('visits') ?? 0) + 1;
-  data.set('visits', visits);
-  const user = data.get('user');
+  const visits = (req.session.data.visits ?? 0) + 1;
+  req.session.data.visits = visits;
+  const user = req.session.data.user;
   res.type('text').send(`visit ${visits}${user ? ` as ${user}` : ''}\n`);
 });
 
 app.get('/login', (req, res) => {
-  getSession<AppSession>(req).set('user', typeof req.query.name === 'string' ? req.query.name : 'ada');
+  req.session.set('user', typeof req.query.name === 'string' ? req.query.name : 'ada');
+  req.session.regenerate(); // a new session id at log-in
   res.redirect('/');
 });
 

@@ -7,12 +7,15 @@ import { serve } from '@hono/node-server';
 import { CookieSessionInterface } from 'sessionkit';
 import { commitSession, openSession } from 'sessionkit/fetch';
 
-interface AppSession {
-  visits?: number;
-  user?: string;
+// Types every session of the app: req.session, ctx.session, c.get('session')…
+declare module 'sessionkit' {
+  interface SessionData {
+    visits?: number;
+    user?: string;
+  }
 }
 
-const sessionInterface = new CookieSessionInterface<AppSession>({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' });
+const sessionInterface = new CookieSessionInterface({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' });
 
 async function handle(request: Request): Promise<Response> {
   const { session } = openSession(sessionInterface, request);

@@ -5,26 +5,28 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { CookieSessionInterface } from 'sessionkit';
-import { session, type SessionEnv } from 'sessionkit/hono';
+import { session } from 'sessionkit/hono';
 
-interface AppSession {
-  visits?: number;
-  user?: string;
+// Types every session of the app: c.get('session') here, req.session, ctx.session…
+declare module 'sessionkit' {
+  interface SessionData {
+    visits?: number;
+    user?: string;
+  }
 }
 
-const app = new Hono<SessionEnv<AppSession>>();
-app.use(session({ sessionInterface: new CookieSessionInterface<AppSession>({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' }) }));
+const app = new Hono();
+app.use(session({ sessionInterface: new CookieSessionInterface({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' }) }));
 
 app.get('/', (c) => {
-  const data = c.get('session');
-  const visits = (data.get('visits') ?? 0) + 1;
-  data.set('visits', visits);
-  const user = data.get('user');
-  return c.text(`visit ${visits}${user ? ` as ${user}` : ''}\n`);
+  const data = c.get('session').data;
+  data.visits = (data.visits ?? 0) + 1;
+  return c.text(`visit ${data.visits}${data.user ? ` as ${data.user}` : ''}\n`);
 });
 
 app.get('/login', (c) => {
   c.get('session').set('user', c.req.query('name') ?? 'ada');
+  c.get('session').regenerate(); // a new signature at log-in
   return c.redirect('/');
 });
 

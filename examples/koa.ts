@@ -7,19 +7,21 @@ import { ServerSessionInterface } from 'sessionkit';
 import { session } from 'sessionkit/koa';
 import { MemoryStore } from 'sessionkit/stores/memory';
 
-interface AppSession {
-  visits?: number;
-  user?: string;
+// Types every session of the app: ctx.session here, req.session, c.get('session')…
+declare module 'sessionkit' {
+  interface SessionData {
+    visits?: number;
+    user?: string;
+  }
 }
 
-const sessionInterface = new ServerSessionInterface<AppSession>({ store: new MemoryStore() });
-
-// Chaining from app.use(session<…>()) types ctx.session as Session<AppSession>.
-const app = new Koa().use(session({ sessionInterface }));
+const app = new Koa();
+app.use(session({ sessionInterface: new ServerSessionInterface({ store: new MemoryStore() }) }));
 
 app.use((ctx) => {
   if (ctx.path === '/login') {
     ctx.session.set('user', typeof ctx.query.name === 'string' ? ctx.query.name : 'ada');
+    ctx.session.regenerate(); // a new session id at log-in
     return ctx.redirect('/');
   }
   if (ctx.path === '/logout') {

@@ -6,12 +6,15 @@ import { createServer } from 'node:http';
 import { CookieSessionInterface } from 'sessionkit';
 import { withSession } from 'sessionkit/node';
 
-interface AppSession {
-  visits?: number;
-  user?: string;
+// Types every session of the app: req.session, ctx.session, c.get('session')…
+declare module 'sessionkit' {
+  interface SessionData {
+    visits?: number;
+    user?: string;
+  }
 }
 
-const sessionInterface = new CookieSessionInterface<AppSession>({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' });
+const sessionInterface = new CookieSessionInterface({ secret: process.env.SECRET_KEY ?? 'dev-only-secret-change-me' });
 
 const server = createServer(
   withSession({ sessionInterface }, (req, res) => {

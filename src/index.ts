@@ -5,7 +5,7 @@
  * `sessionkit/koa`, `sessionkit/hono` and `sessionkit/fetch`; stores under `sessionkit/stores/*`.
  */
 export { Session, PERMANENT_KEY, FLASHES_KEY } from './session.js';
-export type { SessionData, SessionBackend, FlashMessage, ConsumeFlashesOptions } from './session.js';
+export type { SessionData, SessionDataView, SessionBackend, FlashMessage, ConsumeFlashesOptions } from './session.js';
 export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
 export type { CookieSessionCompat } from './interfaces/cookie-session-migration.js';

@@ -1,10 +1,37 @@
 import { SessionNotLoadedError } from './errors.js';
-import { installSessionInternals } from './session-internals.js';
+import { sessionDataView, type ViewedSession } from './session-data-view.js';
+import { guardSessionPrototype, rejectCallback } from './session-guard.js';
+import { installSessionInternals, sessionInternals } from './session-internals.js';
 import { setOwn } from './serialization/value-kinds.js';
 import { Tuple } from './serialization/values.js';
 
-/** The shape of a session's data when no type is given: string keys, any serializable value. */
-export type SessionData = Record<string, unknown>;
+/**
+ * The shape of a session's data when no type is given: string keys, any serializable value
+ * (`unknown` until you say more). Augment it once to type every session of the app —
+ * `req.session` in Express, `request.session` in Fastify, `ctx.session` in Koa,
+ * `c.get('session')` in Hono, node's `req.session`, `openSession()` and `Session` itself:
+ *
+ * ```ts
+ * declare module 'sessionkit' {
+ *   interface SessionData {
+ *     user?: string;
+ *     cart?: number[];
+ *   }
+ * }
+ * ```
+ *
+ * Keys you do not declare still work, as `unknown`. For one interface only, give its type
+ * instead: `new CookieSessionInterface<MyData>(…)`.
+ */
+export interface SessionData {
+  [key: string]: unknown;
+}
+
+/**
+ * The type of `session.data`: the keys and values of `T`. (A mapped copy of `T`, so that a
+ * `Session<MyData>` is still a `Session` when `MyData` is an interface.)
+ */
+export type SessionDataView<T extends object> = { [K in keyof T]: T[K] };
 
 /** Key under which Flask stores the permanent flag inside the session data. */
 export const PERMANENT_KEY = '_permanent';
@@ -70,6 +97,8 @@ export class Session<T extends object = SessionData> {
   #isNew: boolean;
   readonly #startedNew: boolean;
   #id: string | undefined;
+  /** `data`, made on first use (typed `object`: a `T` here would make `Session<A>` and `Session<B>` unrelated). */
+  #view: object | undefined;
 
   /**
    * Sessions are normally created by a `SessionInterface`'s `open()`; create one yourself only
@@ -115,6 +144,17 @@ export class Session<T extends object = SessionData> {
   set modified(value: boolean) {
     this.#modified = value;
     this.#accessed ||= value;
+  }
+
+  /**
+   * The data as an object: `session.data.user = 'alice'`, `delete session.data.cart`,
+   * `session.data.cart.push(item)`, `{ ...session.data }`. Every read, write and delete goes
+   * through `get`, `set` and `delete`, so it is tracked and saved exactly like them (assigning
+   * `undefined` deletes). Server-side sessions must be loaded first, as for `get`.
+   */
+  get data(): SessionDataView<T> {
+    this.#view ??= sessionDataView(this as unknown as ViewedSession, () => sessionInternals().snapshotData(this));
+    return this.#view as SessionDataView<T>;
   }
 
   /** Loads the data if it is not loaded yet (server-side sessions); resolves to the session. */
@@ -316,6 +356,8 @@ export class Session<T extends object = SessionData> {
    * re-signs the cookie.
    */
   regenerate(): void {
+    // eslint-disable-next-line prefer-rest-params -- JavaScript callers may pass express-session's callback; the signature takes none.
+    rejectCallback('regenerate', arguments);
     this.#ensureLoaded();
     this.#regenerate = true;
     this.#modified = true;
@@ -328,6 +370,8 @@ export class Session<T extends object = SessionData> {
    * as Django's `flush()`.
    */
   destroy(): void {
+    // eslint-disable-next-line prefer-rest-params -- JavaScript callers may pass express-session's callback; the signature takes none.
+    rejectCallback('destroy', arguments);
     const data = this.#data ?? new Map<string, unknown>();
     this.#data = data;
     for (const key of data.keys()) this.#changedKeys.add(key);
@@ -420,6 +464,8 @@ export class Session<T extends object = SessionData> {
     if (!this.#snapshots.has(key)) this.#snapshots.set(key, this.#backend.fingerprint(value));
   }
 }
+
+guardSessionPrototype(Session.prototype);
 
 function toMap(data: Record<string, unknown>): Map<string, unknown> {
   const map = new Map<string, unknown>();

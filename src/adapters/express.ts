@@ -10,23 +10,37 @@ import type { Session, SessionData } from '../session.js';
 import { reportedHttpError } from './internal/errors.js';
 import { FailureLog } from './internal/failure-log.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 
 export type { LoadMode, BaseSessionOptions } from './internal/options.js';
 
+/**
+ * What the middleware adds to every Express request, merged into Express's global
+ * `Express.Request`: `req.session`, whose data `SessionData` types (augment it once for the app,
+ * see `SessionData`), and `req.cookies`.
+ *
+ * It is merged as a base interface, not as property declarations, so that a declaration of your
+ * own (`interface Request { session: Session<MyData> }`) replaces it instead of clashing. Where
+ * `@types/express-session` is installed too, its `req.session` wins the same way (and with
+ * `skipLibCheck: false` the compiler reports the two libraries' types as incompatible): use
+ * `getSession(req)` then.
+ */
+export interface ExpressSessionRequest {
+  /** The request's session (`sessionkit/express`). */
+  session: Session<SessionData>;
+  /**
+   * The request's cookies and the cookies to set (`sessionkit/express`). Express declares
+   * `req.cookies` as `any` itself; `getCookies(req)` gives it typed.
+   */
+  cookies: CookieJar;
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares its request type in this global namespace.
   namespace Express {
-    interface Request {
-      /**
-       * The session (set by `sessionkit/express`), untyped data. For typed data use
-       * `getSession<MyData>(req)`.
-       */
-      session: Session;
-      /** The request's cookies and the cookies to set (`sessionkit/express`). */
-      cookies: CookieJar;
-    }
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges sessionkit's members in as a base type (see ExpressSessionRequest).
+    interface Request extends ExpressSessionRequest {}
   }
 }
 
@@ -45,7 +59,7 @@ export interface ExpressSessionOptions<T extends object = SessionData> extends B
   onError?: ExpressErrorHandler;
 }
 
-const EXPRESS_OPTIONS = adapterOptionNames(['onError']);
+const EXPRESS_OPTIONS = ADAPTER_OPTION_NAMES.express;
 
 /**
  * The session middleware for Express 4 and 5. Whether the request is HTTPS (for `secure: 'auto'`)
@@ -69,7 +83,8 @@ export function session<T extends object = SessionData>(options: ExpressSessionO
       else next(reportedHttpError(error, failures));
     };
     const { state, guard } = openNodeSession(req, res, base, { secure: req.secure }, fail);
-    req.session = state.session as unknown as Session;
+    // Through `unknown`: with @types/express-session installed, its `req.session` type wins.
+    (req as { session: unknown }).session = state.session;
     req.cookies = state.cookies;
     state.prepare(base.load).then(
       () => next(),
@@ -81,7 +96,10 @@ export function session<T extends object = SessionData>(options: ExpressSessionO
   };
 }
 
-/** The session of a request that went through the middleware, typed as you say. */
+/**
+ * The session of a request that went through the middleware: `req.session`, typed as you say
+ * (default `SessionData`). Works whatever another library declared `req.session` to be.
+ */
 export function getSession<T extends object = SessionData>(req: Request): Session<T> {
   return requestSessionOf<T>(req, 'express').session;
 }

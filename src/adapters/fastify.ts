@@ -13,7 +13,7 @@ import { reportedHttpError, sendErrorResponse, statusOf } from './internal/error
 import { FailureLog } from './internal/failure-log.js';
 import { mergeVary } from './internal/save-result.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 import type { ResponseGuard } from './internal/response-guard.js';
 
@@ -22,19 +22,32 @@ export type { LoadMode, BaseSessionOptions } from './internal/options.js';
 /** Attributes accepted by `reply.clearCookie` (those that identify the cookie). */
 export type ClearCookieOptions = Omit<CookieOptions, 'maxAge' | 'expires'>;
 
+/**
+ * What the plugin adds to every Fastify request, merged into `FastifyRequest`: `request.session`,
+ * whose data `SessionData` types (augment it once for the app, see `SessionData`), and
+ * `request.cookies`. Merged as a base interface, so a declaration of your own replaces it
+ * instead of clashing.
+ */
+export interface FastifySessionRequest {
+  /** The request's session (`sessionkit/fastify`). */
+  session: Session<SessionData>;
+  /** The request's cookies and the cookies to set (`sessionkit/fastify`). */
+  cookies: CookieJar;
+}
+
+/** What the plugin adds to every Fastify reply, merged into `FastifyReply`. */
+export interface FastifySessionReply {
+  /** Sets a cookie on the response (`sessionkit/fastify`). */
+  setCookie(name: string, value: string, options?: CookieOptions): FastifyReply;
+  /** Deletes a cookie in the browser; give the `path`/`domain` it was set with (`sessionkit/fastify`). */
+  clearCookie(name: string, options?: ClearCookieOptions): FastifyReply;
+}
+
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** The session (`sessionkit/fastify`), untyped data. For typed data use `getSession<MyData>(request)`. */
-    session: Session;
-    /** The request's cookies and the cookies to set (`sessionkit/fastify`). */
-    cookies: CookieJar;
-  }
-  interface FastifyReply {
-    /** Sets a cookie on the response (`sessionkit/fastify`). */
-    setCookie(name: string, value: string, options?: CookieOptions): FastifyReply;
-    /** Deletes a cookie in the browser; give the `path`/`domain` it was set with (`sessionkit/fastify`). */
-    clearCookie(name: string, options?: ClearCookieOptions): FastifyReply;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges sessionkit's members in as a base type (see FastifySessionRequest).
+  interface FastifyRequest extends FastifySessionRequest {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges sessionkit's members in as a base type.
+  interface FastifyReply extends FastifySessionReply {}
 }
 
 /**
@@ -53,7 +66,7 @@ export interface FastifySessionOptions<T extends object = SessionData> extends B
 }
 
 const guards = new WeakMap<FastifyRequest, ResponseGuard>();
-const FASTIFY_OPTIONS = adapterOptionNames(['onRawError']);
+const FASTIFY_OPTIONS = ADAPTER_OPTION_NAMES.fastify;
 
 /**
  * The Fastify plugin. It is not encapsulated (like plugins wrapped with `fastify-plugin`): its
@@ -74,8 +87,8 @@ export function sessionPlugin<T extends object = SessionData>(options: FastifySe
 
   async function sessionkitPlugin(fastify: FastifyInstance): Promise<void> {
     fastify.decorateRequest('session', {
-      getter(this: FastifyRequest): Session {
-        return requestSessionOf(this.raw, 'fastify').session as unknown as Session;
+      getter(this: FastifyRequest): Session<SessionData> {
+        return requestSessionOf<SessionData>(this.raw, 'fastify').session;
       },
     });
     fastify.decorateRequest('cookies', {
@@ -137,7 +150,7 @@ function applySaveResult(reply: FastifyReply, result: SaveResult): void {
   }
 }
 
-/** The session of a request the plugin handled, typed as you say. */
+/** The session of a request the plugin handled: `request.session`, typed as you say (default `SessionData`). */
 export function getSession<T extends object = SessionData>(request: FastifyRequest): Session<T> {
   return requestSessionOf<T>(request.raw, 'fastify').session;
 }

@@ -9,7 +9,7 @@ import { CookieJar, type CookieJarOptions } from '../cookies.js';
 import type { RequestInfo, SessionInterface } from '../interfaces/session-interface.js';
 import type { Session } from '../session.js';
 import { applySaveResultToResponse } from './internal/fetch-headers.js';
-import { checkCookieJarOptions, optionalFlag } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, checkCookieJarOptions, optionalFlag } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
 
 export { errorResponse } from './internal/errors.js';
@@ -33,7 +33,7 @@ export interface OpenedSession<T extends object> {
   cookies: CookieJar;
 }
 
-const OPEN_SESSION_OPTIONS: ReadonlySet<string> = new Set(['cookies', 'trustProxy']);
+const OPEN_SESSION_OPTIONS = ADAPTER_OPTION_NAMES.fetch;
 const OWNER = 'sessionkit/fetch openSession()';
 
 const opened = new WeakMap<object, { info: RequestInfo; cookies: CookieJar }>();

@@ -13,7 +13,7 @@ import type { Session, SessionData } from '../session.js';
 import { errorResponse, reportedHttpError } from './internal/errors.js';
 import { FailureLog } from './internal/failure-log.js';
 import { tryApplySaveResult } from './internal/fetch-headers.js';
-import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsFetchRequest } from './internal/protocol.js';
 import { RequestSession } from './internal/request-session.js';
 
@@ -27,8 +27,18 @@ export interface SessionVariables<T extends object = SessionData> {
   cookies: CookieJar;
 }
 
-/** The Hono environment of an app using sessions: `new Hono<SessionEnv<MyData>>()`. */
+/**
+ * The Hono environment of an app using sessions: `new Hono<SessionEnv<MyData>>()` types
+ * `c.get('session')` as `Session<MyData>`. Without it, `c.get('session')` is typed by
+ * `SessionData` (sessionkit adds its variables to Hono's `ContextVariableMap`).
+ */
 export type SessionEnv<T extends object = SessionData> = { Variables: SessionVariables<T> };
+
+declare module 'hono' {
+  /** `c.get('session')` and `c.get('cookies')` in every app (`sessionkit/hono`), typed by `SessionData`. */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges sessionkit's variables in as a base type.
+  interface ContextVariableMap extends SessionVariables<SessionData> {}
+}
 
 /**
  * Answers a request whose session could not be loaded or saved with a response of your own. It
@@ -51,7 +61,7 @@ export interface HonoSessionOptions<T extends object = SessionData> extends Base
   onError?: HonoErrorHandler<T>;
 }
 
-const HONO_OPTIONS = adapterOptionNames(['trustProxy', 'onError']);
+const HONO_OPTIONS = ADAPTER_OPTION_NAMES.hono;
 
 /**
  * The session middleware for Hono. Headers are added to `c.res` once the handler returned, so a

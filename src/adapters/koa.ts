@@ -11,7 +11,7 @@ import type { Session, SessionData } from '../session.js';
 import { reportedHttpError } from './internal/errors.js';
 import { FailureLog } from './internal/failure-log.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { requestSessionOf } from './internal/registry.js';
 
 export type { LoadMode, BaseSessionOptions } from './internal/options.js';
@@ -24,7 +24,20 @@ export interface SessionContext<T extends object = SessionData> {
   sessionCookies: CookieJar;
 }
 
-/** A Koa context carrying the session (`T` types the data). */
+declare module 'koa' {
+  /**
+   * sessionkit's `ctx.session` (typed by `SessionData`) and `ctx.sessionCookies` on every
+   * context of the app, routers included. Merged as a base interface, so a declaration of your
+   * own (`session: Session<MyData>`) replaces it instead of clashing.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges sessionkit's members in as a base type.
+  interface DefaultContext extends SessionContext<SessionData> {}
+}
+
+/**
+ * A Koa context carrying the session (`T` types the data), for handlers of an app whose session
+ * type is not `SessionData`: `(ctx: KoaSessionContext<MyData>) => …`.
+ */
 export type KoaSessionContext<T extends object = SessionData> = ParameterizedContext<DefaultState, SessionContext<T>>;
 
 /**
@@ -43,32 +56,32 @@ export interface KoaSessionOptions<T extends object = SessionData> extends BaseS
   onError?: KoaErrorHandler<T>;
 }
 
-const KOA_OPTIONS = adapterOptionNames(['onError']);
+const KOA_OPTIONS = ADAPTER_OPTION_NAMES.koa;
 
 /**
  * The session middleware for Koa 2 and 3. Whether the request is HTTPS (for `secure: 'auto'`)
  * comes from `ctx.secure`, so `app.proxy` applies. Handlers that write to `ctx.res` themselves
  * are covered too: the session is saved before their headers leave.
  *
- * Typed data: `new Koa().use(session<MyData>({ … }))` gives the app `ctx.session: Session<MyData>`;
- * elsewhere use `getSession<MyData>(ctx)`.
+ * `ctx.session` is typed by `SessionData` in every handler of the app: augment `SessionData`
+ * to type it. For a session interface of another type, `getSession<MyData>(ctx)`.
  */
-export function session<T extends object = SessionData>(options: KoaSessionOptions<T>): Middleware<DefaultState, SessionContext<T>> {
+export function session<T extends object = SessionData>(options: KoaSessionOptions<T>): Middleware {
   const base = resolveBaseOptions(options, KOA_OPTIONS, 'sessionkit/koa session()');
   const onError = optionalFunction<KoaErrorHandler<T>>('onError', options.onError);
   const failures = new FailureLog();
-  return async function sessionMiddleware(ctx: KoaSessionContext<T>, next: () => Promise<unknown>): Promise<void> {
+  return async function sessionMiddleware(ctx: ParameterizedContext, next: () => Promise<unknown>): Promise<void> {
     let active = true;
     let failure: { error: unknown } | undefined;
     const answer = async (error: unknown): Promise<void> => {
       if (!onError) throw reportedHttpError(error, failures);
-      await onError(error, ctx);
+      await onError(error, ctx as unknown as KoaSessionContext<T>);
     };
     const { state, guard } = openNodeSession(ctx.req, ctx.res, base, { secure: ctx.secure }, (error) => {
       if (active) failure = { error };
       else ctx.onerror(reportedHttpError(error, failures));
     });
-    ctx.session = state.session;
+    ctx.session = state.session as unknown as Session<SessionData>;
     ctx.sessionCookies = state.cookies;
     try {
       try {

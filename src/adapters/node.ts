@@ -11,7 +11,7 @@ import type { Session, SessionData } from '../session.js';
 import { sendErrorResponse, statusOf } from './internal/errors.js';
 import { FailureLog } from './internal/failure-log.js';
 import { openNodeSession } from './internal/node-session.js';
-import { adapterOptionNames, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
+import { ADAPTER_OPTION_NAMES, optionalFlag, optionalFunction, resolveBaseOptions, type BaseSessionOptions } from './internal/options.js';
 import { isHttpsNodeRequest } from './internal/protocol.js';
 import { requestSessionOf } from './internal/registry.js';
 
@@ -51,7 +51,7 @@ export interface NodeSessionOptions<T extends object = SessionData> extends Base
   onError?: NodeErrorHandler;
 }
 
-const NODE_OPTIONS = adapterOptionNames(['trustProxy', 'onError']);
+const NODE_OPTIONS = ADAPTER_OPTION_NAMES.node;
 
 /**
  * Wraps a node:http handler with sessions. The session is loaded before the handler runs

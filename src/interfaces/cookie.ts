@@ -15,7 +15,7 @@ import { TaggedJSONSerializer } from '../serialization/index.js';
 import { isSessionData } from '../serialization/value-kinds.js';
 import { SessionCookieWriter } from '../session-cookie.js';
 import { sessionInternals } from '../session-internals.js';
-import { Session } from '../session.js';
+import { Session, type SessionData } from '../session.js';
 import { URLSafeTimedSerializer, type Digest, type KeyDerivation } from '../signing/index.js';
 import { CookieSessionMigration, type CookieSessionCompat, type CookieSessionCookies } from './cookie-session-migration.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
@@ -60,14 +60,15 @@ export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCook
 export const FLASK_COOKIE_SIGNING = { salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' } as const;
 
 const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', 'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock', 'cookieSession'];
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
+/** Every option name `CookieSessionInterface` accepts (internal: the docs test compares it with the README). */
+export const COOKIE_SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /**
  * Sessions kept in a signed cookie, byte-compatible with Flask's `SecureCookieSessionInterface`:
  * a Flask app and this interface, given the same secret, read and write each other's sessions.
  * The data is signed, not encrypted: users can read it, not change it.
  */
-export class CookieSessionInterface<T extends object = Record<string, unknown>> implements SessionInterface<T> {
+export class CookieSessionInterface<T extends object = SessionData> implements SessionInterface<T> {
   /** The resolved cookie settings (Flask's defaults where not given). */
   readonly settings: Readonly<CookieSettings>;
   readonly #serializer: URLSafeTimedSerializer<unknown>;
@@ -83,7 +84,7 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
   readonly #legacy = new WeakMap<Session<T>, CookieSessionCookies>();
 
   constructor(options: CookieSessionOptions) {
-    rejectUnknownOptions(options, KNOWN_OPTIONS, 'CookieSessionInterface');
+    rejectUnknownOptions(options, COOKIE_SESSION_OPTION_NAMES, 'CookieSessionInterface');
     this.settings = Object.freeze(resolveCookieSettings(options));
     this.#cookie = new SessionCookieWriter(this.settings);
     const { secrets } = resolveSecrets(options, 'to sign session cookies');

@@ -1,4 +1,4 @@
-import type { Session } from '../session.js';
+import type { Session, SessionData } from '../session.js';
 
 /** Facts about the request that the cookie decisions depend on. Adapters fill it in. */
 export interface RequestInfo {
@@ -25,7 +25,7 @@ export interface SaveResult {
  * `open` never fails on bad input: a tampered, expired or malformed cookie yields a new, empty
  * session. `save` must be awaited before the response's headers are sent.
  */
-export interface SessionInterface<T extends object = Record<string, unknown>> {
+export interface SessionInterface<T extends object = SessionData> {
   /** Name of the session cookie. */
   readonly cookieName: string;
   /**

@@ -13,12 +13,12 @@ import { FlakyStore } from './support/stores.js';
 
 type Options = StartOptions & KoaSessionOptions<TestData>;
 
-/** A Koa app with the contract routes; `ctx.session` is typed through `app.use`. */
+/** A Koa app with the contract routes; `ctx.session` is typed by the handler's `KoaSessionContext<TestData>`. */
 function buildApp(options: Options): Koa {
   const app = new Koa();
   app.silent = true;
-  const typed = app.use(session<TestData>(options));
-  typed.use(async (ctx) => {
+  app.use(session<TestData>(options));
+  app.use(async (ctx: KoaSessionContext<TestData>) => {
     const { session: s, sessionCookies: cookies } = ctx;
     const text = (body: string): void => {
       ctx.type = 'text';
@@ -231,8 +231,15 @@ export function typedUsage(ctx: KoaSessionContext<TestData>): void {
   // @ts-expect-error -- no such key in TestData
   ctx.session.get('missing');
   ctx.sessionCookies.set('seen', String(count));
-  new Koa().use(session<TestData>({ sessionInterface: new CookieSessionInterface<TestData>({ secret: 's' }) })).use((c) => {
-    // @ts-expect-error -- typed through app.use
+  new Koa().use(session<TestData>({ sessionInterface: new CookieSessionInterface<TestData>({ secret: 's' }) })).use((c: KoaSessionContext<TestData>) => {
+    // @ts-expect-error -- typed by the handler's context type
     c.session.set('user', 1);
+  });
+  new Koa().use((c) => {
+    // Every context has the session, typed by SessionData: undeclared keys hold unknown values.
+    const value: unknown = c.session.get('user');
+    // @ts-expect-error -- unknown is not a string
+    const text: string = c.session.get('user');
+    c.sessionCookies.set('seen', String(value) + text);
   });
 }

@@ -2,7 +2,8 @@
  * The built package as a consumer gets it, from a folder whose node_modules/sessionkit links to
  * this repository: a classic CommonJS TypeScript project (`moduleResolution: node10`, which
  * ignores `exports`) type-checks against `sessionkit/node` and `sessionkit/stores/memory` thanks
- * to `typesVersions`, and fails without it; and every export loads with `require` and `import`.
+ * to `typesVersions` (a `SessionData` augmentation included, with `skipLibCheck: false`), and
+ * fails without it; and every export loads with `require` and `import`.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,20 @@ http.createServer(
 // @ts-expect-error MemoryStore is a class with a typed constructor, not any
 new MemoryStore({ maxEntries: 'ten' });
 void store;
+
+// SessionData, augmented here, types the sessions of interfaces created without a type.
+declare module 'sessionkit' {
+  interface SessionData { visits?: number }
+}
+http.createServer(
+  withSession({ sessionInterface: new CookieSessionInterface({ secret: 'a long random secret' }) }, (req, res) => {
+    const visits: number = req.session.get('visits', 0);
+    // @ts-expect-error visits is a number
+    req.session.set('visits', 'many');
+    req.session.data.visits = visits + 1;
+    res.end(String(visits));
+  }),
+);
 `;
 
 let dir: string;

@@ -34,11 +34,22 @@ const COOKIE_JAR_OPTIONS: ReadonlySet<string> = new Set(['secret', 'salt', 'defa
 const LOAD_MODES: readonly LoadMode[] = ['eager', 'lazy'];
 
 /** The set of option names an adapter accepts: the base options and its own. */
-export function adapterOptionNames(own: readonly string[]): ReadonlySet<string> {
+function adapterOptionNames(own: readonly string[]): ReadonlySet<string> {
   return new Set([...BASE_OPTIONS, ...own]);
 }
 
 const BASE_ONLY = adapterOptionNames([]);
+
+/** The option names each adapter factory accepts: the one list of them (docs/adapters.md documents each). */
+export const ADAPTER_OPTION_NAMES = {
+  node: adapterOptionNames(['trustProxy', 'onError']),
+  express: adapterOptionNames(['onError']),
+  fastify: adapterOptionNames(['onRawError']),
+  koa: adapterOptionNames(['onError']),
+  hono: adapterOptionNames(['trustProxy', 'onError']),
+  /** `openSession`'s options, which are not the middleware's. */
+  fetch: new Set(['cookies', 'trustProxy']) as ReadonlySet<string>,
+} as const;
 
 /**
  * Fills the defaults of the options every adapter shares and checks them, refusing option names

@@ -13,7 +13,7 @@ import type { RecordCodec } from '../../serialization/records/record-codec.js';
 import { TaggedJSONSerializer } from '../../serialization/tagged-json.js';
 import { SessionCookieWriter } from '../../session-cookie.js';
 import { sessionInternals } from '../../session-internals.js';
-import { PERMANENT_KEY, Session } from '../../session.js';
+import { PERMANENT_KEY, Session, type SessionData } from '../../session.js';
 import type { Store, StoreRecord } from '../../stores/store.js';
 import type { RequestInfo, SaveResult, SessionInterface } from '../session-interface.js';
 import { keysToWrite, writeChanges } from './conflict.js';
@@ -48,7 +48,7 @@ type Outcome = 'done' | 'gone';
  * only the keys it changed after a concurrent write), `regenerate()` keeps the data, idle and
  * absolute timeouts, and store failures surface as `StoreError`, never as an empty session.
  */
-export class ServerSessionInterface<T extends object = Record<string, unknown>> implements SessionInterface<T> {
+export class ServerSessionInterface<T extends object = SessionData> implements SessionInterface<T> {
   /** The resolved cookie settings. */
   readonly settings: Readonly<CookieSettings>;
   /** Prefix of store keys. */

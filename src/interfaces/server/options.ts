@@ -150,7 +150,8 @@ const OWN_OPTIONS = [
   'idLength', 'SESSION_ID_LENGTH', 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'codec', 'serializationFormat',
   'SESSION_SERIALIZATION_FORMAT', 'clock', 'expressSession',
 ];
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
+/** Every option name `ServerSessionInterface` accepts (internal: the docs test compares it with the README). */
+export const SERVER_SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /** `ServerSessionOptions` with every default filled in and every value checked. */
 export interface ResolvedServerOptions {
@@ -189,7 +190,7 @@ export interface ResolvedServerOptions {
 
 /** Resolves and checks the options; throws `ConfigError` naming the option. */
 export function resolveServerOptions(options: ServerSessionOptions): ResolvedServerOptions {
-  rejectUnknownOptions(options, KNOWN_OPTIONS, 'ServerSessionInterface');
+  rejectUnknownOptions(options, SERVER_SESSION_OPTION_NAMES, 'ServerSessionInterface');
   // Side by side with express-session, its cookie, keys and record format are the interface's.
   const express = resolveExpressSession(options);
   const sideBySide = express?.mode === 'side-by-side' ? express : undefined;
