@@ -1,6 +1,7 @@
 /**
  * sessionkit: HTTP sessions for TypeScript servers. Signed-cookie sessions byte-compatible with
- * Flask, server-side sessions on pluggable stores without lost updates, and cookie helpers.
+ * Flask, sealed (encrypted) cookie sessions compatible with iron-session, server-side sessions on
+ * pluggable stores without lost updates, and cookie helpers.
  * Framework adapters live under `sessionkit/node`, `sessionkit/express`, `sessionkit/fastify`,
  * `sessionkit/koa`, `sessionkit/hono` and `sessionkit/fetch`; stores under `sessionkit/stores/*`.
  */
@@ -8,6 +9,9 @@ export { Session, PERMANENT_KEY, FLASHES_KEY } from './session.js';
 export type { SessionData, SessionBackend, FlashMessage, ConsumeFlashesOptions } from './session.js';
 export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
+export type { CookieSizeOptions } from './interfaces/cookie-storage.js';
+export { SealedCookieSessionInterface, IRON_SESSION_COOKIE_DEFAULTS, MIN_SEALED_TTL } from './interfaces/sealed-cookie.js';
+export type { SealedCookieSessionOptions } from './interfaces/sealed-cookie.js';
 export { ServerSessionInterface, SessionConflictError } from './interfaces/server.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';
@@ -47,3 +51,4 @@ export type { SecretOptions } from './secrets.js';
 export { SessionKitError, ConfigError, CookieTooLargeError, SessionNotLoadedError, StoreError } from './errors.js';
 export * from './signing/index.js';
 export * from './serialization/index.js';
+export * from './sealing/index.js';

@@ -8,8 +8,11 @@ import type { RequestInfo } from './interfaces/session-interface.js';
 
 const PLACEHOLDER = 'sessionkit-value';
 const EPOCH_EXPIRES = `; Expires=${new Date(0).toUTCString()}`;
-/** Characters of every session cookie value we write: base64url and the `.` separator. */
-const SAFE_VALUE = /^[A-Za-z0-9_.-]*$/;
+/**
+ * Characters of every session cookie value we write: base64url, the `.` of itsdangerous and the
+ * `*` and `~` of iron seals (all RFC 6265 cookie-octets, left as they are by the `cookie` package).
+ */
+const SAFE_VALUE = /^[A-Za-z0-9_.*~-]*$/;
 
 /** The fixed parts of one variant (secure or not) of the session cookie. */
 interface Template {

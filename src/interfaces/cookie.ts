@@ -1,22 +1,10 @@
-import {
-  COOKIE_SETTING_NAMES,
-  DEFAULT_MAX_COOKIE_SIZE,
-  rejectUnknownOptions,
-  resolveCookieSettings,
-  validate,
-  type CookieSettings,
-  type FlaskCookieSettings,
-} from '../config.js';
-import { readCookie } from '../cookies.js';
-import { cookieSaveFacts, decideSave, loadsBeforeSave, readSessionFacts } from '../decisions.js';
-import { CookieTooLargeError } from '../errors.js';
+import { COOKIE_SETTING_NAMES, rejectUnknownOptions, resolveCookieSettings, validate, type CookieSettings, type FlaskCookieSettings } from '../config.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../secrets.js';
 import { TaggedJSONSerializer } from '../serialization/index.js';
 import { isSessionData } from '../serialization/value-kinds.js';
-import { SessionCookieWriter } from '../session-cookie.js';
-import { sessionInternals } from '../session-internals.js';
-import { Session } from '../session.js';
+import type { Session } from '../session.js';
 import { URLSafeTimedSerializer, type Digest, type KeyDerivation } from '../signing/index.js';
+import { COOKIE_SIZE_OPTION_NAMES, CookieStorage, type CookieSizeOptions } from './cookie-storage.js';
 import type { RequestInfo, SaveResult, SessionInterface } from './session-interface.js';
 
 /** Turns session data into text and back (default: Flask's tagged JSON). */
@@ -26,22 +14,13 @@ export interface SessionSerializer {
 }
 
 /** Options of `CookieSessionInterface`. camelCase names or Flask's config names, not both. */
-export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCookieSettings, SecretOptions {
+export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCookieSettings, SecretOptions, CookieSizeOptions {
   /** Signing salt. Default `cookie-session` (Flask's). */
   salt?: string;
   /** HMAC digest. Default `sha1` (Flask's). */
   digest?: Digest;
   /** Key derivation. Default `hmac` (Flask's). */
   keyDerivation?: KeyDerivation;
-  /** Largest `Set-Cookie` value accepted, in bytes. Default 4093. */
-  maxCookieSize?: number;
-  /**
-   * What happens when the cookie exceeds `maxCookieSize`: `'error'` (default) throws
-   * `CookieTooLargeError` from `save`; `'warn'` sends it anyway and calls `onWarning`.
-   */
-  onOversize?: 'error' | 'warn';
-  /** Receives warnings. Default: `process.emitWarning`. */
-  onWarning?: (message: string) => void;
   /** Data format inside the cookie. Default: Flask's tagged JSON. */
   serializer?: SessionSerializer;
   /** Current time in epoch milliseconds (for tests). Default `Date.now`. */
@@ -51,7 +30,7 @@ export interface CookieSessionOptions extends Partial<CookieSettings>, FlaskCook
 /** Flask's signing profile of the session cookie (`SecureCookieSessionInterface`). */
 export const FLASK_COOKIE_SIGNING = { salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' } as const;
 
-const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', 'maxCookieSize', 'onOversize', 'onWarning', 'serializer', 'clock'];
+const OWN_OPTIONS = ['salt', 'digest', 'keyDerivation', ...COOKIE_SIZE_OPTION_NAMES, 'serializer', 'clock'];
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
 
 /**
@@ -62,19 +41,13 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...
 export class CookieSessionInterface<T extends object = Record<string, unknown>> implements SessionInterface<T> {
   /** The resolved cookie settings (Flask's defaults where not given). */
   readonly settings: Readonly<CookieSettings>;
-  readonly #serializer: URLSafeTimedSerializer<unknown>;
-  readonly #data: SessionSerializer;
-  readonly #maxCookieSize: number;
-  readonly #onOversize: 'error' | 'warn';
-  readonly #warn: (message: string) => void;
   readonly #clock: () => number;
-  readonly #fingerprint: (value: unknown) => string;
-  readonly #cookie: SessionCookieWriter;
+  readonly #serializer: URLSafeTimedSerializer<unknown>;
+  readonly #storage: CookieStorage<T>;
 
   constructor(options: CookieSessionOptions) {
     rejectUnknownOptions(options, KNOWN_OPTIONS, 'CookieSessionInterface');
     this.settings = Object.freeze(resolveCookieSettings(options));
-    this.#cookie = new SessionCookieWriter(this.settings);
     const { secrets } = resolveSecrets(options, 'to sign session cookies');
     const salt = options.salt === undefined ? FLASK_COOKIE_SIGNING.salt : validate.string('salt', options.salt);
     const digest = options.digest === undefined ? FLASK_COOKIE_SIGNING.digest : validate.oneOf('digest', options.digest, ['sha1', 'sha256', 'sha512'] as const);
@@ -82,24 +55,27 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
       options.keyDerivation === undefined
         ? FLASK_COOKIE_SIGNING.keyDerivation
         : validate.oneOf('keyDerivation', options.keyDerivation, ['hmac', 'django-concat', 'concat', 'none'] as const);
-    this.#maxCookieSize = options.maxCookieSize === undefined ? DEFAULT_MAX_COOKIE_SIZE : validate.bytes('maxCookieSize', options.maxCookieSize);
-    this.#onOversize = options.onOversize === undefined ? 'error' : validate.oneOf('onOversize', options.onOversize, ['error', 'warn'] as const);
-    this.#warn =
-      options.onWarning === undefined
-        ? (message) => process.emitWarning(message, 'SessionCookieWarning')
-        : validate.function<(message: string) => void>('onWarning', options.onWarning);
-    this.#clock = options.clock === undefined ? Date.now : validate.function<() => number>('clock', options.clock);
-    this.#data = options.serializer ?? new TaggedJSONSerializer();
-    const clock = this.#clock;
+    const clock = options.clock === undefined ? Date.now : validate.function<() => number>('clock', options.clock);
+    const data = options.serializer ?? new TaggedJSONSerializer();
     this.#serializer = new URLSafeTimedSerializer<unknown>({
       secret: secrets,
       salt,
-      serializer: this.#data,
+      serializer: data,
       signer: { keyDerivation, digest },
       now: () => Math.floor(clock() / 1000),
     });
-    const data = this.#data;
-    this.#fingerprint = (value) => data.dumps(value);
+    this.#storage = new CookieStorage<T>({
+      settings: this.settings,
+      rules: this.settings,
+      size: options,
+      clock,
+      codec: {
+        decode: (value) => this.decode(value),
+        encode: (record, _plan, nowMs) => this.encode(record, nowMs),
+        fingerprint: (value) => data.dumps(value),
+      },
+    });
+    this.#clock = clock;
   }
 
   /** Name of the session cookie. */
@@ -112,19 +88,7 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
    * the session is used; a bad cookie then yields an empty, new session.
    */
   open(cookieHeader: string | null | undefined, _request?: RequestInfo): Session<T> {
-    const value = readCookie(cookieHeader, this.settings.cookieName);
-    const session: Session<T> = new Session<T>({
-      isNew: !value,
-      backend: {
-        loadSync: () => {
-          const data = value ? this.decode(value) : null;
-          if (data === null && value) sessionInternals().adopt(session, { isNew: true });
-          return data ?? {};
-        },
-        fingerprint: this.#fingerprint,
-      },
-    });
-    return session;
+    return this.#storage.open(cookieHeader);
   }
 
   /**
@@ -137,19 +101,7 @@ export class CookieSessionInterface<T extends object = Record<string, unknown>> 
 
   /** `save` without the promise, for callers on a hot path. */
   saveSync(session: Session<T>, request?: RequestInfo): SaveResult {
-    if (loadsBeforeSave({ loaded: session.loaded, startedNew: sessionInternals().startedNew(session) }, this.settings)) session.loadNow();
-    const now = this.#clock();
-    const plan = decideSave(cookieSaveFacts(readSessionFacts(session), now), this.settings);
-    if (plan.cookie === 'none') return { setCookie: [], vary: plan.vary };
-    if (plan.cookie === 'delete') return { setCookie: [this.#cookie.delete(request)], vary: plan.vary };
-    const value = this.encode(sessionInternals().snapshotData(session), now);
-    const header = this.#cookie.set(value, plan.expires, request);
-    if (header.length > this.#maxCookieSize) {
-      const error = new CookieTooLargeError(this.settings.cookieName, header.length, this.#maxCookieSize);
-      if (this.#onOversize === 'error') throw error;
-      this.#warn(error.message);
-    }
-    return { setCookie: [header], vary: plan.vary };
+    return this.#storage.save(session, request);
   }
 
   /** Signs session data into a cookie value, exactly as Flask would at that time. */

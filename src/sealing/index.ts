@@ -7,7 +7,9 @@ export {
   TIMESTAMP_SKEW_MS,
   UNSEAL_KEY_CACHE_ENTRIES,
   type IronSealerOptions,
+  type UnsealedSeal,
 } from './iron.js';
 export { MIN_PASSWORD_LENGTH, type IronPassword } from './passwords.js';
 export { EXPIRATION_DIGITS, sealedSize, type SealedSizeOptions } from './size.js';
 export { SealDataError } from './errors.js';
+export { checkJsonData } from './json-data.js';

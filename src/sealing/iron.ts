@@ -59,6 +59,14 @@ export interface IronSealerOptions {
   clock?: () => number;
 }
 
+/** What `unsealWithExpiration` returns for a seal that opened. */
+export interface UnsealedSeal {
+  /** The data, as `JSON.parse` gave it. */
+  readonly data: unknown;
+  /** The expiration written in the seal (epoch ms); `undefined` when it never expires. */
+  readonly expiresAt: number | undefined;
+}
+
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['password', 'ttl', 'clock']);
 
 /** Keys of the salt pair this sealer currently seals with. */
@@ -115,13 +123,19 @@ export class IronSealer {
    */
   seal(data: unknown, nowMs?: number): string {
     const now = this.#now(nowMs);
-    const json = toJson(data);
-    const keys = this.#sealingKeys(now);
-    const iv = this.#random.take(IV_BYTES);
-    const ciphertext = encrypt(keys.encryption, iv, json);
-    const expiresAt = this.#ttlMs === 0 ? undefined : Math.floor(now) + this.#ttlMs;
-    const macBase = composeMacBase(this.#passwords.sealing.id, keys.encryptionSalt, iv, ciphertext, expiresAt);
-    return composeSeal(macBase, keys.integritySalt, mac(keys.integrity, macBase));
+    return this.#seal(data, now, this.#ttlMs === 0 ? undefined : Math.floor(now) + this.#ttlMs);
+  }
+
+  /**
+   * Seals `data` like `seal`, with the expiration `expiresAtMs` (epoch milliseconds, a whole
+   * number) written into the seal instead of now + `ttl`. Readers accept it until 60 s after
+   * that instant (`TIMESTAMP_SKEW_MS`).
+   */
+  sealUntil(data: unknown, expiresAtMs: number, nowMs?: number): string {
+    if (!Number.isSafeInteger(expiresAtMs) || expiresAtMs < 0) {
+      throw new RangeError(`expiresAtMs must be whole epoch milliseconds, got ${String(expiresAtMs)}`);
+    }
+    return this.#seal(data, this.#now(nowMs), expiresAtMs);
   }
 
   /**
@@ -130,6 +144,15 @@ export class IronSealer {
    * made with an unknown password id, or not iron-session 8's `~2` format. Never throws on input.
    */
   unseal(sealed: string, nowMs?: number): unknown {
+    const opened = this.unsealWithExpiration(sealed, nowMs);
+    return opened === null ? null : opened.data;
+  }
+
+  /**
+   * `unseal`, also returning the expiration written in the seal (epoch milliseconds; `undefined`
+   * for a seal that never expires), so a caller can apply its own limits; `null` as `unseal`.
+   */
+  unsealWithExpiration(sealed: string, nowMs?: number): UnsealedSeal | null {
     const now = this.#now(nowMs);
     if (typeof sealed !== 'string') return null;
     const parts = parseSeal(sealed);
@@ -143,7 +166,7 @@ export class IronSealer {
     const plaintext = decrypt(keys.encryption, iv, ciphertext);
     if (!plaintext || plaintext.byteLength === 0) return null;
     try {
-      return JSON.parse(UTF8.decode(plaintext)) as unknown;
+      return { data: JSON.parse(UTF8.decode(plaintext)) as unknown, expiresAt: parts.expiresAt };
     } catch {
       return null;
     }
@@ -152,6 +175,15 @@ export class IronSealer {
   /** Length of the seal of `jsonBytes` bytes of JSON with this sealer's password id and ttl. */
   sealedSize(jsonBytes: number): number {
     return sealedSize(jsonBytes, { passwordId: this.#passwords.sealing.id, expires: this.#ttlMs !== 0 });
+  }
+
+  #seal(data: unknown, now: number, expiresAt: number | undefined): string {
+    const json = toJson(data);
+    const keys = this.#sealingKeys(now);
+    const iv = this.#random.take(IV_BYTES);
+    const ciphertext = encrypt(keys.encryption, iv, json);
+    const macBase = composeMacBase(this.#passwords.sealing.id, keys.encryptionSalt, iv, ciphertext, expiresAt);
+    return composeSeal(macBase, keys.integritySalt, mac(keys.integrity, macBase));
   }
 
   #now(nowMs: number | undefined): number {
