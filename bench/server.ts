@@ -20,7 +20,7 @@ import { getSession as fastifyGetSession, sessionPlugin } from '../src/adapters/
 import { session as honoSession, type SessionEnv } from '../src/adapters/hono.js';
 import { sendErrorResponse, statusOf } from '../src/adapters/internal/errors.js';
 import { withSession } from '../src/adapters/node.js';
-import { CookieSessionInterface, ServerSessionInterface, type Session, type SessionInterface } from '../src/index.js';
+import { CookieSessionInterface, SealedCookieSessionInterface, ServerSessionInterface, type Session, type SessionInterface } from '../src/index.js';
 import { contenderById, type ChildMessage, type Contender, type ParentMessage } from './contenders.js';
 import { CountingStore } from './counting-store.js';
 import { connectRedis, openStore, REDIS_PREFIX } from './stores.js';
@@ -112,6 +112,11 @@ async function sessionInterfaceFor(contender: Contender): Promise<{
   store?: CountingStore;
   cleanup: () => Promise<void>;
 }> {
+  if (contender.id === 'sk-node-sealed') {
+    // iron-session's cookie (same password and name); plain HTTP here, so not Secure.
+    const sessionInterface = new SealedCookieSessionInterface<BenchData>({ password: BENCH_SECRET, cookieName: 'session', secure: false });
+    return { sessionInterface, cleanup: async () => {} };
+  }
   if (contender.session === 'cookie') {
     return { sessionInterface: new CookieSessionInterface<BenchData>({ secret: BENCH_SECRET }), cleanup: async () => {} };
   }
@@ -144,6 +149,7 @@ async function start(contender: Contender): Promise<Running> {
       });
     }
     case 'sk-node-cookie':
+    case 'sk-node-sealed':
     case 'sk-node-memory':
     case 'sk-node-sqlite':
     case 'sk-node-redis': {

@@ -5,6 +5,7 @@ export {
   SALT_PAIR_MAX_AGE_MS,
   SALT_PAIR_MAX_SEALS,
   TIMESTAMP_SKEW_MS,
+  RECENT_SEAL_CACHE_ENTRIES,
   UNSEAL_KEY_CACHE_ENTRIES,
   type IronSealerOptions,
   type UnsealedSeal,
