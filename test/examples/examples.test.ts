@@ -8,7 +8,7 @@ import { Browser } from '../adapters/support/http.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Resolves `sessionkit/*` to src/ (see tsconfig.json here), so no build is needed. */
 const TSCONFIG = 'test/examples/tsconfig.json';
-const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'fetch'];
+const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'fetch', 'sealed'];
 
 /** A port that was free a moment ago on 127.0.0.1. */
 async function freePort(): Promise<number> {
