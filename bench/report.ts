@@ -31,6 +31,8 @@ export interface RunInfo {
   sessionsPerConnection: boolean;
   /** Earlier attempts that found the machine too busy, as `load1` values. */
   busyChecks: number[];
+  /** The contenders' rounds alternated (`BENCH_INTERLEAVE=1`) instead of running one contender after the other. */
+  interleaved?: boolean;
 }
 
 /** What one HTTP contender measured. */
@@ -126,6 +128,9 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(align), ...rows.map(line)].join('\n');
 }
 
+/** How many times iron-session's req/s the sealed interface should serve on node:http, same cookie format. */
+const SEALED_OVER_IRON_SESSION = 10;
+
 /** Whether each target of the benchmark was met. */
 export function targets(results: BenchResults): TargetOutcome[] {
   const byId = (id: string): ContenderResult | undefined => results.http.find((r) => r.contender.id === id);
@@ -141,10 +146,23 @@ export function targets(results: BenchResults): TargetOutcome[] {
     const r = summary.rps / base.rps;
     return { target: `${name} ≥ ${minimum.toFixed(2)}× bare`, measured: `${r.toFixed(2)}× (${int(summary.rps)} vs ${int(base.rps)} req/s)`, met: r >= minimum };
   };
+  /** A contender's req/s against a peer library's, both measured in this run. */
+  const peerTarget = (id: string, peerId: string, name: string, minimum: number): TargetOutcome => {
+    const target = `${name} ≥ ${minimum}× ${peerId}`;
+    const result = byId(id);
+    const peer = byId(peerId);
+    if (!result || !peer) return { target, measured: 'not run', met: undefined };
+    const ours = summarize(result);
+    const theirs = summarize(peer);
+    if (result.failure || peer.failure || !ours || !theirs) return { target, measured: `failed: ${result.failure ?? peer.failure ?? 'no rounds'}`, met: false };
+    const times = ours.rps / theirs.rps;
+    return { target, measured: `${times.toFixed(1)}× (${int(ours.rps)} vs ${int(theirs.rps)} req/s)`, met: times >= minimum };
+  };
   const outcomes = [
     throughputTarget('sk-node-cookie', 'sessionkit cookie sessions on node:http', 0.75),
     throughputTarget('sk-express-cookie', 'sessionkit cookie sessions on Express', 0.9),
     throughputTarget('sk-express-redis', 'sessionkit RedisStore on Express', 0.8),
+    peerTarget('sk-node-sealed', 'iron-session', 'sessionkit sealed cookie sessions on node:http', SEALED_OVER_IRON_SESSION),
   ];
   const calls = results.calls;
   if (!calls) {
@@ -210,7 +228,10 @@ function httpSection(results: BenchResults): string {
   return [
     '## HTTP throughput',
     '',
-    `autocannon in the runner process, ${info.connections} connections, ${info.warmupSeconds} s warm-up then ${info.rounds} rounds of ${info.durationSeconds} s per contender; each server alone, in its own child process.`,
+    `autocannon in the runner process, ${info.connections} connections, ${info.warmupSeconds} s warm-up then ${info.rounds} rounds of ${info.durationSeconds} s per contender; each server alone, in its own child process.` +
+      (info.interleaved
+        ? ' Rounds were interleaved (round 1 of every contender, then round 2, …; the idle servers waited meanwhile), so a change of the machine\'s load falls on all of them alike.'
+        : ''),
     info.sessionsPerConnection
       ? `**Sessions per connection**: each of the ${info.connections} connections is its own returning user (one autocannon instance per connection, for every contender), so no two concurrent requests share a session. \`GET /\` increments a counter in the session, so each request verifies, changes and re-signs or saves it.`
       : 'Every request carries the cookie of one returning user (taken from one request before measuring) and `GET /` increments a counter in the session, so each request verifies, changes and re-signs or saves it.',
