@@ -63,7 +63,8 @@ export function contenderById(id: string): Contender {
 /** Messages a server child sends to the runner over IPC. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'stats'; storeCalls: Record<string, number> | null };
+  | { type: 'stats'; storeCalls: Record<string, number> | null }
+  | { type: 'cpu'; micros: number };
 
 /** Messages the runner sends to a server child. */
-export type ParentMessage = { type: 'stats' } | { type: 'stop' };
+export type ParentMessage = { type: 'stats' } | { type: 'cpu' } | { type: 'stop' };

@@ -148,13 +148,22 @@ class ContenderRun {
 
   async round(): Promise<void> {
     await this.#step(async () => {
+      const cpuBefore = await this.#serverCpu();
       const measured = await this.#load(this.timing.duration);
+      if (measured.responses > 0) measured.serverCpuUs = ((await this.#serverCpu()) - cpuBefore) / measured.responses;
       this.result.rounds.push(measured);
       log(
         `  ${this.contender.id} round ${this.result.rounds.length}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50Us} µs, ` +
-          `p99 ${measured.p99Us} µs, errors ${measured.errors}, non-2xx ${measured.non2xx}`,
+          `p99 ${measured.p99Us} µs, server CPU ${measured.serverCpuUs?.toFixed(1) ?? '?'} µs/req, errors ${measured.errors}, non-2xx ${measured.non2xx}`,
       );
     });
+  }
+
+  /** CPU time the server child used so far, in µs. */
+  async #serverCpu(): Promise<number> {
+    const child = this.#child!;
+    child.send({ type: 'cpu' } satisfies ParentMessage);
+    return (await nextMessage(child, 'cpu', 10_000)).micros;
   }
 
   /** Checks the session after the load, reads the store calls and stops the child. */

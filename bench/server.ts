@@ -6,7 +6,7 @@
  * Every contender answers `GET /` by incrementing a counter (in the session when it has one) and
  * sending it as text. The child listens on a free port of 127.0.0.1 and talks to its parent over
  * IPC: it sends `{ type: 'ready', port }`, answers `{ type: 'stats' }` with the store calls it
- * counted, and exits on `{ type: 'stop' }` (through `process.exit`, so `--cpu-prof` is written).
+ * counted and `{ type: 'cpu' }` with the CPU time it used so far (all its threads), and exits on `{ type: 'stop' }` (through `process.exit`, so `--cpu-prof` is written).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -278,6 +278,9 @@ async function main(): Promise<void> {
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') {
       tell({ type: 'stats', storeCalls: running.store ? { ...running.store.counts } : null });
+    } else if (message.type === 'cpu') {
+      const used = process.cpuUsage();
+      tell({ type: 'cpu', micros: used.user + used.system });
     } else if (message.type === 'stop') {
       const timer = setTimeout(() => process.exit(0), 2000);
       timer.unref();
