@@ -37,6 +37,7 @@ export const CONTENDERS: readonly Contender[] = [
   { id: 'sk-node-memory', label: 'sessionkit MemoryStore, node:http', framework: 'node', role: 'sessionkit', session: 'server', store: 'memory' },
   { id: 'sk-node-sqlite', label: 'sessionkit SqliteStore, node:http', framework: 'node', role: 'sessionkit', session: 'server', store: 'sqlite' },
   { id: 'sk-node-redis', label: 'sessionkit RedisStore, node:http', framework: 'node', role: 'sessionkit', session: 'server', store: 'redis', redis: true },
+  { id: 'sk-node-sealed', label: 'sessionkit sealed cookie, node:http', framework: 'node', role: 'sessionkit', session: 'cookie' },
   { id: 'iron-session', label: 'iron-session, node:http', framework: 'node', role: 'peer', session: 'cookie' },
   { id: 'express', label: 'bare Express', framework: 'express', role: 'baseline', session: 'none' },
   { id: 'sk-express-cookie', label: 'sessionkit cookie, Express', framework: 'express', role: 'sessionkit', session: 'cookie' },
@@ -62,7 +63,8 @@ export function contenderById(id: string): Contender {
 /** Messages a server child sends to the runner over IPC. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'stats'; storeCalls: Record<string, number> | null };
+  | { type: 'stats'; storeCalls: Record<string, number> | null }
+  | { type: 'cpu'; micros: number };
 
 /** Messages the runner sends to a server child. */
-export type ParentMessage = { type: 'stats' } | { type: 'stop' };
+export type ParentMessage = { type: 'stats' } | { type: 'cpu' } | { type: 'stop' };

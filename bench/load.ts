@@ -20,6 +20,12 @@ export interface LoadResult {
   non2xx: number;
   /** Duration of the run in seconds, as autocannon measured it. */
   seconds: number;
+  /**
+   * CPU time the server process (all its threads, the libuv pool included) used per response
+   * during the run, in µs; set by the runner. Unlike req/s, it hardly depends on how busy the
+   * machine is otherwise.
+   */
+  serverCpuUs?: number;
 }
 
 /** Options of one load run. */

@@ -31,6 +31,8 @@ export interface RunInfo {
   sessionsPerConnection: boolean;
   /** Earlier attempts that found the machine too busy, as `load1` values. */
   busyChecks: number[];
+  /** The contenders' rounds alternated (`BENCH_INTERLEAVE=1`) instead of running one contender after the other. */
+  interleaved?: boolean;
 }
 
 /** What one HTTP contender measured. */
@@ -58,6 +60,8 @@ export interface Summary {
   p50Us: number;
   p99Us: number;
   errors: number;
+  /** Median server CPU µs per response, when every round measured it. */
+  serverCpuUs?: number;
 }
 
 /** req/s of a few contenders under each way of running the sources. */
@@ -102,6 +106,7 @@ export function summarize(result: ContenderResult): Summary | undefined {
     p50Us: median(result.rounds.map((r) => r.p50Us)),
     p99Us: median(result.rounds.map((r) => r.p99Us)),
     errors: all.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+    serverCpuUs: result.rounds.every((r) => r.serverCpuUs !== undefined) ? median(result.rounds.map((r) => r.serverCpuUs!)) : undefined,
   };
 }
 
@@ -126,6 +131,9 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(align), ...rows.map(line)].join('\n');
 }
 
+/** How many times iron-session's req/s the sealed interface should serve on node:http, same cookie format. */
+const SEALED_OVER_IRON_SESSION = 10;
+
 /** Whether each target of the benchmark was met. */
 export function targets(results: BenchResults): TargetOutcome[] {
   const byId = (id: string): ContenderResult | undefined => results.http.find((r) => r.contender.id === id);
@@ -141,10 +149,27 @@ export function targets(results: BenchResults): TargetOutcome[] {
     const r = summary.rps / base.rps;
     return { target: `${name} ≥ ${minimum.toFixed(2)}× bare`, measured: `${r.toFixed(2)}× (${int(summary.rps)} vs ${int(base.rps)} req/s)`, met: r >= minimum };
   };
+  /** A contender's req/s against a peer library's, both measured in this run. */
+  const peerTarget = (id: string, peerId: string, name: string, minimum: number): TargetOutcome => {
+    const target = `${name} ≥ ${minimum}× ${peerId}`;
+    const result = byId(id);
+    const peer = byId(peerId);
+    if (!result || !peer) return { target, measured: 'not run', met: undefined };
+    const ours = summarize(result);
+    const theirs = summarize(peer);
+    if (result.failure || peer.failure || !ours || !theirs) return { target, measured: `failed: ${result.failure ?? peer.failure ?? 'no rounds'}`, met: false };
+    const times = ours.rps / theirs.rps;
+    const cpu =
+      ours.serverCpuUs !== undefined && theirs.serverCpuUs !== undefined && ours.serverCpuUs > 0
+        ? `; server CPU per request ${(theirs.serverCpuUs / ours.serverCpuUs).toFixed(1)}× less (${us(ours.serverCpuUs)} vs ${us(theirs.serverCpuUs)} µs)`
+        : '';
+    return { target, measured: `${times.toFixed(1)}× (${int(ours.rps)} vs ${int(theirs.rps)} req/s)${cpu}`, met: times >= minimum };
+  };
   const outcomes = [
     throughputTarget('sk-node-cookie', 'sessionkit cookie sessions on node:http', 0.75),
     throughputTarget('sk-express-cookie', 'sessionkit cookie sessions on Express', 0.9),
     throughputTarget('sk-express-redis', 'sessionkit RedisStore on Express', 0.8),
+    peerTarget('sk-node-sealed', 'iron-session', 'sessionkit sealed cookie sessions on node:http', SEALED_OVER_IRON_SESSION),
   ];
   const calls = results.calls;
   if (!calls) {
@@ -176,7 +201,7 @@ function httpSection(results: BenchResults): string {
     const s = summarize(result);
     const base = baselineOf(results.http, result);
     const status = result.failure ? `**failed**: ${result.failure}` : 'ok';
-    if (!s) return [result.contender.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', status];
+    if (!s) return [result.contender.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', status];
     const isBase = result.contender.role === 'baseline';
     return [
       isBase ? `**${result.contender.label}**` : result.contender.label,
@@ -186,13 +211,14 @@ function httpSection(results: BenchResults): string {
       isBase ? '1.00×' : ratio(s.p50Us, base?.p50Us),
       us(s.p99Us),
       isBase ? '1.00×' : ratio(s.p99Us, base?.p99Us),
+      s.serverCpuUs === undefined ? '–' : us(s.serverCpuUs),
       result.setCookieBytes === undefined ? '–' : String(result.setCookieBytes),
       String(s.errors),
       result.rounds.map((r) => int(r.rps)).join(' / '),
       status,
     ];
   });
-  const header = ['Contender', 'req/s (median)', '× bare', 'p50 µs', '× bare', 'p99 µs', '× bare', 'Set-Cookie bytes', 'errors + non-2xx', 'rounds req/s', 'status'];
+  const header = ['Contender', 'req/s (median)', '× bare', 'p50 µs', '× bare', 'p99 µs', '× bare', 'server CPU µs/req', 'Set-Cookie bytes', 'errors + non-2xx', 'rounds req/s', 'status'];
   const server = results.http.filter((r) => r.contender.session === 'server' && r.responses !== undefined);
   const serverRows = server.map((r) => {
     const calls = r.storeCalls;
@@ -210,12 +236,15 @@ function httpSection(results: BenchResults): string {
   return [
     '## HTTP throughput',
     '',
-    `autocannon in the runner process, ${info.connections} connections, ${info.warmupSeconds} s warm-up then ${info.rounds} rounds of ${info.durationSeconds} s per contender; each server alone, in its own child process.`,
+    `autocannon in the runner process, ${info.connections} connections, ${info.warmupSeconds} s warm-up then ${info.rounds} rounds of ${info.durationSeconds} s per contender; each server alone, in its own child process.` +
+      (info.interleaved
+        ? ' Rounds were interleaved (round 1 of every contender, then round 2, …; the idle servers waited meanwhile), so a change of the machine\'s load falls on all of them alike.'
+        : ''),
     info.sessionsPerConnection
       ? `**Sessions per connection**: each of the ${info.connections} connections is its own returning user (one autocannon instance per connection, for every contender), so no two concurrent requests share a session. \`GET /\` increments a counter in the session, so each request verifies, changes and re-signs or saves it.`
       : 'Every request carries the cookie of one returning user (taken from one request before measuring) and `GET /` increments a counter in the session, so each request verifies, changes and re-signs or saves it.',
     'Baselines answer with a counter kept in a variable. Ratios are to the bare server of the same framework measured in this run (`× bare` of a latency: above 1 is slower).',
-    'req/s and latencies are medians over the rounds; latencies are measured per response at 1 µs resolution. Set-Cookie bytes: all Set-Cookie values of one measured response.',
+    'req/s and latencies are medians over the rounds; latencies are measured per response at 1 µs resolution. Server CPU: CPU time of the server process (all its threads, the libuv pool included) per response, median over the rounds; it depends far less on the machine\'s other load than req/s. Set-Cookie bytes: all Set-Cookie values of one measured response.',
     '',
     table(header, rows),
     '',

@@ -17,6 +17,8 @@
  * - `BENCH_SESSIONS_PER=shared|connection`: every connection sends the one returning user's
  *   cookie (`shared`, default), or each connection has a session of its own (`connection`: no
  *   two concurrent requests on one session);
+ * - `BENCH_INTERLEAVE=1`: the HTTP contenders' rounds alternate (round 1 of each, then round 2…)
+ *   instead of one contender after the other, so a change of the machine's load hits all alike;
  * - `BENCH_MAX_LOAD` (1.5): above this 1-minute load average the run waits (up to
  *   `BENCH_LOAD_WAIT` checks, 30 s apart, default 6) before starting anyway;
  * - `BENCH_OUT` the results file (`bench/RESULTS.md`; the raw figures go next to it, `.json`).
@@ -44,6 +46,7 @@ const settings = {
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 10)),
   maxLoad: envNumber('BENCH_MAX_LOAD', 1.5),
   sessionsPer: process.env.BENCH_SESSIONS_PER ?? 'shared',
+  interleave: process.env.BENCH_INTERLEAVE === '1',
   loadChecks: Math.round(envNumber('BENCH_LOAD_WAIT', 6)),
   only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
   sections: new Set((process.env.BENCH_SECTIONS ?? 'http,memory,latency,calls,runtime').split(',').map((s) => s.trim())),
@@ -54,7 +57,7 @@ const settings = {
 function commandLine(): string {
   const names = [
     'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_SECTIONS',
-    'BENCH_SESSIONS', 'BENCH_STORE_OPS', 'BENCH_RUNNER', 'BENCH_SESSIONS_PER',
+    'BENCH_SESSIONS', 'BENCH_STORE_OPS', 'BENCH_RUNNER', 'BENCH_SESSIONS_PER', 'BENCH_INTERLEAVE',
   ];
   const env = names.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
   return [...env, 'npm run bench'].join(' ');
@@ -101,55 +104,140 @@ interface Timing {
   rounds: number;
 }
 
+/**
+ * One HTTP contender's server child and its measurements, in phases: `start` (the child, the
+ * returning users' cookies), `warmup`, `round` (as many as wanted), `finish` (checks, store
+ * calls, stop). Any failure is recorded in the result and ends the contender.
+ */
+class ContenderRun {
+  readonly result: ContenderResult;
+  #child: ChildProcess | undefined;
+  #url = '';
+  #cookies: string[] = [];
+
+  constructor(
+    readonly contender: Contender,
+    readonly timing: Timing,
+  ) {
+    this.result = { contender, rounds: [] };
+  }
+
+  /** Starts the child and takes the cookie of one returning user (or, with BENCH_SESSIONS_PER=connection, one per connection). */
+  async start(runtime: ChildRuntime): Promise<void> {
+    await this.#step(async () => {
+      this.#child = startChild(runtime, 'server.ts', [this.contender.id], [], { BENCH_REDIS_PREFIX: REDIS_PREFIX });
+      const { port } = await nextMessage(this.#child, 'ready', 60_000);
+      this.#url = `http://127.0.0.1:${port}/`;
+      // Baselines too, so that every contender sees the same load generator.
+      const users = settings.sessionsPer === 'connection' ? settings.connections : 1;
+      for (let i = 0; i < users; i++) {
+        const first = await probe(this.#url);
+        if (first.status !== 200) throw new Error(`first request answered ${first.status}`);
+        this.#cookies.push(cookieHeaderFrom(first.setCookie));
+      }
+      if (this.contender.session !== 'none' && this.#cookies.some((c) => !c)) throw new Error('the first request set no session cookie');
+      this.result.cookieBytes = Buffer.byteLength(this.#cookies[0]!);
+    });
+  }
+
+  async warmup(): Promise<void> {
+    await this.#step(async () => {
+      this.result.warmup = await this.#load(this.timing.warmup);
+    });
+  }
+
+  async round(): Promise<void> {
+    await this.#step(async () => {
+      const cpuBefore = await this.#serverCpu();
+      const measured = await this.#load(this.timing.duration);
+      if (measured.responses > 0) measured.serverCpuUs = ((await this.#serverCpu()) - cpuBefore) / measured.responses;
+      this.result.rounds.push(measured);
+      log(
+        `  ${this.contender.id} round ${this.result.rounds.length}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50Us} µs, ` +
+          `p99 ${measured.p99Us} µs, server CPU ${measured.serverCpuUs?.toFixed(1) ?? '?'} µs/req, errors ${measured.errors}, non-2xx ${measured.non2xx}`,
+      );
+    });
+  }
+
+  /** CPU time the server child used so far, in µs. */
+  async #serverCpu(): Promise<number> {
+    const child = this.#child!;
+    child.send({ type: 'cpu' } satisfies ParentMessage);
+    return (await nextMessage(child, 'cpu', 10_000)).micros;
+  }
+
+  /** Checks the session after the load, reads the store calls and stops the child. */
+  async finish(): Promise<ContenderResult> {
+    const { result, contender } = this;
+    try {
+      await this.#step(async () => {
+        const child = this.#child!;
+        const finals = [];
+        for (const c of this.#cookies) finals.push(await probe(this.#url, c || undefined));
+        result.responses = 2 * this.#cookies.length + (result.warmup?.responses ?? 0) + result.rounds.reduce((sum, r) => sum + r.responses, 0);
+        const bad = finals.find((f) => f.status !== 200);
+        if (bad) throw new Error(`a request after the run answered ${bad.status}`);
+        if (contender.session !== 'none') {
+          result.setCookieBytes = setCookieBytes(finals[0]!.setCookie);
+          // A cookie session is read from the unchanged cookie (counter 1), a server one from the store.
+          if (contender.session === 'cookie' && finals.some((f) => f.body !== '2')) throw new Error(`the session was not read: counter ${finals[0]!.body}, expected 2`);
+          if (contender.session === 'server') result.finalCounter = finals.reduce((sum, f) => sum + Number(f.body), 0);
+        }
+        child.send({ type: 'stats' } satisfies ParentMessage);
+        result.storeCalls = (await nextMessage(child, 'stats', 10_000)).storeCalls as CallCounts | null;
+        const summary = summarize(result);
+        if (summary && summary.errors > 0) result.failure = `${summary.errors} errors or non-2xx responses`;
+      });
+    } finally {
+      if (this.#child) await stopChild(this.#child);
+    }
+    return result;
+  }
+
+  #load(seconds: number): Promise<LoadResult> {
+    const headersOf = (c: string): Record<string, string> => (c ? { cookie: c } : {});
+    const perConnection = this.#cookies.length > 1 ? this.#cookies.map(headersOf) : undefined;
+    return runLoad({ url: this.#url, connections: settings.connections, seconds, headers: headersOf(this.#cookies[0]!), perConnection });
+  }
+
+  /** Runs a phase unless the contender already failed; a failure is recorded, not thrown. */
+  async #step(phase: () => Promise<void>): Promise<void> {
+    if (this.result.failure) return;
+    try {
+      await phase();
+    } catch (error) {
+      this.result.failure = error instanceof Error ? error.message : String(error);
+    }
+  }
+}
+
 /** Runs one HTTP contender from start to stop. */
 async function measureContender(runtime: ChildRuntime, contender: Contender, timing: Timing = settings): Promise<ContenderResult> {
-  const result: ContenderResult = { contender, rounds: [] };
-  const child = startChild(runtime, 'server.ts', [contender.id], [], { BENCH_REDIS_PREFIX: REDIS_PREFIX });
+  const run = new ContenderRun(contender, timing);
+  await run.start(runtime);
+  await run.warmup();
+  for (let round = 0; round < timing.rounds; round++) await run.round();
+  return run.finish();
+}
+
+/**
+ * Runs HTTP contenders with their rounds interleaved (`BENCH_INTERLEAVE=1`): every child is
+ * started and warmed up, then round 1 of each contender, round 2 of each, and so on, so that on
+ * a shared machine a change of load falls on every contender alike. Only one is loaded at a time.
+ */
+async function measureInterleaved(runtime: ChildRuntime, contenders: readonly Contender[]): Promise<ContenderResult[]> {
+  const runs = contenders.map((contender) => new ContenderRun(contender, settings));
   try {
-    const { port } = await nextMessage(child, 'ready', 60_000);
-    const url = `http://127.0.0.1:${port}/`;
-    // One returning user (or, with BENCH_SESSIONS_PER=connection, one per connection).
-    // Baselines too, so that every contender sees the same load generator.
-    const users = settings.sessionsPer === 'connection' ? settings.connections : 1;
-    const cookies: string[] = [];
-    for (let i = 0; i < users; i++) {
-      const first = await probe(url);
-      if (first.status !== 200) throw new Error(`first request answered ${first.status}`);
-      cookies.push(cookieHeaderFrom(first.setCookie));
+    for (const run of runs) await run.start(runtime);
+    for (const run of runs) await run.warmup();
+    for (let round = 0; round < settings.rounds; round++) {
+      log(`round ${round + 1} of ${settings.rounds}`);
+      for (const run of runs) await run.round();
     }
-    const cookie = cookies[0]!;
-    if (contender.session !== 'none' && cookies.some((c) => !c)) throw new Error('the first request set no session cookie');
-    const headersOf = (c: string): Record<string, string> => (c ? { cookie: c } : {});
-    result.cookieBytes = Buffer.byteLength(cookie);
-    const load = (seconds: number): Promise<LoadResult> =>
-      runLoad({ url, connections: settings.connections, seconds, headers: headersOf(cookie), perConnection: users > 1 ? cookies.map(headersOf) : undefined });
-    result.warmup = await load(timing.warmup);
-    for (let round = 0; round < timing.rounds; round++) {
-      const measured = await load(timing.duration);
-      result.rounds.push(measured);
-      log(`  round ${round + 1}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50Us} µs, p99 ${measured.p99Us} µs, errors ${measured.errors}, non-2xx ${measured.non2xx}`);
-    }
-    const finals = [];
-    for (const c of cookies) finals.push(await probe(url, c || undefined));
-    result.responses = 2 * cookies.length + result.warmup.responses + result.rounds.reduce((sum, r) => sum + r.responses, 0);
-    const bad = finals.find((f) => f.status !== 200);
-    if (bad) throw new Error(`a request after the run answered ${bad.status}`);
-    if (contender.session !== 'none') {
-      result.setCookieBytes = setCookieBytes(finals[0]!.setCookie);
-      // A cookie session is read from the unchanged cookie (counter 1), a server one from the store.
-      if (contender.session === 'cookie' && finals.some((f) => f.body !== '2')) throw new Error(`the session was not read: counter ${finals[0]!.body}, expected 2`);
-      if (contender.session === 'server') result.finalCounter = finals.reduce((sum, f) => sum + Number(f.body), 0);
-    }
-    child.send({ type: 'stats' } satisfies ParentMessage);
-    result.storeCalls = (await nextMessage(child, 'stats', 10_000)).storeCalls as CallCounts | null;
-    const summary = summarize(result);
-    if (summary && summary.errors > 0) result.failure = `${summary.errors} errors or non-2xx responses`;
-  } catch (error) {
-    result.failure = error instanceof Error ? error.message : String(error);
   } finally {
-    await stopChild(child);
+    for (const run of runs) await run.finish();
   }
-  return result;
+  return runs.map((run) => run.result);
 }
 
 /**
@@ -227,17 +315,24 @@ async function main(): Promise<void> {
     runtime: prepared.description,
     sessionsPerConnection: settings.sessionsPer === 'connection',
     busyChecks,
+    interleaved: settings.interleave,
   };
   log(`${info.cpu}, ${info.cores} cores, Node ${info.node}, load ${info.loadAtStart.map((x) => x.toFixed(2)).join(' ')}`);
   const results: BenchResults = { info, http: [] };
   try {
     if (settings.sections.has('http')) {
       const contenders = CONTENDERS.filter((c) => !settings.only || settings.only.has(c.id));
-      for (const contender of contenders) {
-        log(`${contender.label} (${contender.id})`);
-        const result = await measureContender(prepared.runtime, contender);
-        if (result.failure) log(`  failed: ${result.failure}`);
-        results.http.push(result);
+      if (settings.interleave) {
+        log(`interleaved rounds: ${contenders.map((c) => c.id).join(', ')}`);
+        results.http.push(...(await measureInterleaved(prepared.runtime, contenders)));
+        for (const result of results.http) if (result.failure) log(`  ${result.contender.id} failed: ${result.failure}`);
+      } else {
+        for (const contender of contenders) {
+          log(`${contender.label} (${contender.id})`);
+          const result = await measureContender(prepared.runtime, contender);
+          if (result.failure) log(`  failed: ${result.failure}`);
+          results.http.push(result);
+        }
       }
     }
     if (settings.sections.has('memory')) {

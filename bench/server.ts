@@ -6,7 +6,7 @@
  * Every contender answers `GET /` by incrementing a counter (in the session when it has one) and
  * sending it as text. The child listens on a free port of 127.0.0.1 and talks to its parent over
  * IPC: it sends `{ type: 'ready', port }`, answers `{ type: 'stats' }` with the store calls it
- * counted, and exits on `{ type: 'stop' }` (through `process.exit`, so `--cpu-prof` is written).
+ * counted and `{ type: 'cpu' }` with the CPU time it used so far (all its threads), and exits on `{ type: 'stop' }` (through `process.exit`, so `--cpu-prof` is written).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +20,7 @@ import { getSession as fastifyGetSession, sessionPlugin } from '../src/adapters/
 import { session as honoSession, type SessionEnv } from '../src/adapters/hono.js';
 import { sendErrorResponse, statusOf } from '../src/adapters/internal/errors.js';
 import { withSession } from '../src/adapters/node.js';
-import { CookieSessionInterface, ServerSessionInterface, type Session, type SessionInterface } from '../src/index.js';
+import { CookieSessionInterface, SealedCookieSessionInterface, ServerSessionInterface, type Session, type SessionInterface } from '../src/index.js';
 import { contenderById, type ChildMessage, type Contender, type ParentMessage } from './contenders.js';
 import { CountingStore } from './counting-store.js';
 import { connectRedis, openStore, REDIS_PREFIX } from './stores.js';
@@ -112,6 +112,11 @@ async function sessionInterfaceFor(contender: Contender): Promise<{
   store?: CountingStore;
   cleanup: () => Promise<void>;
 }> {
+  if (contender.id === 'sk-node-sealed') {
+    // iron-session's cookie (same password and name); plain HTTP here, so not Secure.
+    const sessionInterface = new SealedCookieSessionInterface<BenchData>({ password: BENCH_SECRET, cookieName: 'session', secure: false });
+    return { sessionInterface, cleanup: async () => {} };
+  }
   if (contender.session === 'cookie') {
     return { sessionInterface: new CookieSessionInterface<BenchData>({ secret: BENCH_SECRET }), cleanup: async () => {} };
   }
@@ -144,6 +149,7 @@ async function start(contender: Contender): Promise<Running> {
       });
     }
     case 'sk-node-cookie':
+    case 'sk-node-sealed':
     case 'sk-node-memory':
     case 'sk-node-sqlite':
     case 'sk-node-redis': {
@@ -272,6 +278,9 @@ async function main(): Promise<void> {
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') {
       tell({ type: 'stats', storeCalls: running.store ? { ...running.store.counts } : null });
+    } else if (message.type === 'cpu') {
+      const used = process.cpuUsage();
+      tell({ type: 'cpu', micros: used.user + used.system });
     } else if (message.type === 'stop') {
       const timer = setTimeout(() => process.exit(0), 2000);
       timer.unref();

@@ -1,6 +1,7 @@
 /**
  * sessionkit: HTTP sessions for TypeScript servers. Signed-cookie sessions byte-compatible with
- * Flask, server-side sessions on pluggable stores without lost updates, and cookie helpers.
+ * Flask, sealed (encrypted) cookie sessions compatible with iron-session, server-side sessions on
+ * pluggable stores without lost updates, and cookie helpers.
  * Framework adapters live under `sessionkit/node`, `sessionkit/express`, `sessionkit/fastify`,
  * `sessionkit/koa`, `sessionkit/hono` and `sessionkit/fetch`; stores under `sessionkit/stores/*`.
  */
@@ -9,6 +10,9 @@ export type { SessionData, SessionDataView, SessionBackend, FlashMessage, Consum
 export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
 export type { CookieSessionCompat } from './interfaces/cookie-session-migration.js';
+export type { CookieSizeOptions } from './interfaces/cookie-storage.js';
+export { SealedCookieSessionInterface, IRON_SESSION_COOKIE_DEFAULTS, MIN_SEALED_TTL } from './interfaces/sealed-cookie.js';
+export type { SealedCookieSessionOptions } from './interfaces/sealed-cookie.js';
 export { ServerSessionInterface, SessionConflictError } from './interfaces/server.js';
 export { fromFlaskConfig, FLASK_SESSION_TYPES, type FlaskConfig, type FlaskSessionSetup, type FromFlaskConfigOptions } from './flask-config.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
@@ -73,3 +77,4 @@ export {
 export { OperationTimeoutError } from './stores/internal/deadline.js';
 export * from './signing/index.js';
 export * from './serialization/index.js';
+export * from './sealing/index.js';

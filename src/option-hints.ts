@@ -1,7 +1,7 @@
 /**
  * What to tell a user whose option name sessionkit does not know: the sessionkit equivalent of an
- * option of express-session, cookie-session, iron-session or @fastify/session, or the known name
- * closest to a typo. Only words live here; `rejectUnknownOptions` (config.ts) decides when to
+ * option of express-session, cookie-session, iron-session or @fastify/session, the name iron
+ * sealing gives a sessionkit option (`secret` → `password`), or the known name closest to a typo. Only words live here; `rejectUnknownOptions` (config.ts) decides when to
  * refuse.
  */
 
@@ -28,6 +28,14 @@ interface ForeignOption {
 const NOT_NEEDED_WRITES = 'not needed: sessionkit writes only changes and never stores an untouched session';
 const NOT_NEEDED_IDS = 'not needed: ServerSessionInterface makes every id itself, 256 bits from the OS CSPRNG (as Flask-Session does)';
 
+/**
+ * The option that holds a session's lifetime for this owner: `ttl` for iron sealing (as
+ * iron-session names it), `permanentLifetime` for the other interfaces.
+ */
+function lifetimeOption(known: ReadonlySet<string>): string {
+  return known.has('ttl') && !known.has('permanentLifetime') ? 'ttl' : 'permanentLifetime';
+}
+
 /** `N` when `value` is a positive number of milliseconds, for "give permanentLifetime: N". */
 function millisecondsAsSeconds(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value / MS_PER_SECOND : undefined;
@@ -38,7 +46,7 @@ function millisecondsAsSeconds(value: unknown): number | undefined {
  * for express-session's `cookie: { secure: true, maxAge: 3600000 }`, and the attributes that
  * have no equivalent.
  */
-function translateCookieObject(value: unknown, maxAgeUnit: DurationUnit): { flat: string[]; unmatched: string[] } {
+function translateCookieObject(value: unknown, maxAgeUnit: DurationUnit, lifetime: string): { flat: string[]; unmatched: string[] } {
   const flat: string[] = [];
   const unmatched: string[] = [];
   if (value === null || typeof value !== 'object') return { flat, unmatched };
@@ -46,7 +54,7 @@ function translateCookieObject(value: unknown, maxAgeUnit: DurationUnit): { flat
     if ((FLAT_COOKIE_OPTIONS as readonly string[]).includes(key)) {
       flat.push(`${key}: ${JSON.stringify(attribute)}`);
     } else if (key === 'maxAge' && typeof attribute === 'number') {
-      flat.push(`permanentLifetime: ${maxAgeUnit === 'milliseconds' ? attribute / MS_PER_SECOND : attribute}`);
+      flat.push(`${lifetime}: ${maxAgeUnit === 'milliseconds' ? attribute / MS_PER_SECOND : attribute}`);
     } else {
       unmatched.push(key);
     }
@@ -55,9 +63,10 @@ function translateCookieObject(value: unknown, maxAgeUnit: DurationUnit): { flat
 }
 
 /** The hint for a `cookie` object: `maxAgeName` is that library's lifetime, in `maxAgeUnit`. */
-function cookieObjectHint(value: unknown, maxAgeName: string, maxAgeUnit: DurationUnit): string {
-  const { flat, unmatched } = translateCookieObject(value, maxAgeUnit);
-  let hint = `sessionkit takes the cookie attributes as flat options: ${FLAT_COOKIE_OPTIONS.join(', ')}, and permanentLifetime in seconds for ${maxAgeName} (${maxAgeUnit})`;
+function cookieObjectHint(value: unknown, maxAgeName: string, maxAgeUnit: DurationUnit, known: ReadonlySet<string>): string {
+  const lifetime = lifetimeOption(known);
+  const { flat, unmatched } = translateCookieObject(value, maxAgeUnit, lifetime);
+  let hint = `sessionkit takes the cookie attributes as flat options: ${FLAT_COOKIE_OPTIONS.join(', ')}, and ${lifetime} in seconds for ${maxAgeName} (${maxAgeUnit})`;
   if (flat.length > 0) hint += `; for this cookie: { ${flat.join(', ')} }`;
   if (unmatched.length > 0) hint += ` (no equivalent for ${unmatched.join(', ')})`;
   return hint;
@@ -76,29 +85,31 @@ const FOREIGN_OPTIONS: Readonly<Record<string, ForeignOption>> = {
   },
   // express-session, @fastify/session
   cookie: {
-    equivalent: ['path', 'domain', 'httpOnly', 'secure', 'sameSite', 'permanentLifetime'],
-    hint: (value) => cookieObjectHint(value, 'cookie.maxAge', 'milliseconds'),
+    equivalent: ['path', 'domain', 'httpOnly', 'secure', 'sameSite'],
+    hint: (value, known) => cookieObjectHint(value, 'cookie.maxAge', 'milliseconds', known),
   },
   // iron-session
   cookieOptions: {
-    equivalent: ['path', 'domain', 'httpOnly', 'secure', 'sameSite', 'permanentLifetime'],
-    hint: (value) => cookieObjectHint(value, 'cookieOptions.maxAge', 'seconds'),
+    equivalent: ['path', 'domain', 'httpOnly', 'secure', 'sameSite'],
+    hint: (value, known) => cookieObjectHint(value, 'cookieOptions.maxAge', 'seconds', known),
   },
   // cookie-session, express-session (cookie.maxAge)
   maxAge: {
-    equivalent: ['permanentLifetime'],
-    hint: (value) => {
+    equivalent: [],
+    hint: (value, known) => {
+      const lifetime = lifetimeOption(known);
       const seconds = millisecondsAsSeconds(value);
       return (
-        "sessionkit calls it permanentLifetime, in seconds (cookie-session's maxAge and express-session's cookie.maxAge are milliseconds)" +
-        (seconds === undefined ? '' : `; for maxAge: ${String(value)} give permanentLifetime: ${seconds}`)
+        `sessionkit calls it ${lifetime}, in seconds (cookie-session's maxAge and express-session's cookie.maxAge are milliseconds)` +
+        (seconds === undefined ? '' : `; for maxAge: ${String(value)} give ${lifetime}: ${seconds}`)
       );
     },
   },
   // cookie-session
   expires: {
-    equivalent: ['permanentLifetime'],
-    hint: () => 'sessionkit takes a lifetime, not a date: permanentLifetime, in seconds; each permanent session cookie expires that long after it is sent',
+    equivalent: [],
+    hint: (_value, known) =>
+      `sessionkit takes a lifetime, not a date: ${lifetimeOption(known)}, in seconds; each permanent session cookie expires that long after it is sent`,
   },
   // cookie-session
   priority: {
@@ -162,7 +173,8 @@ const FOREIGN_OPTIONS: Readonly<Record<string, ForeignOption>> = {
       'sessionkit calls it secret (old passwords go to secretFallbacks)' +
       (known.has('store')
         ? ''
-        : '; cookie sessions are signed, not encrypted: users can read them, so keep secrets out of the data or use ServerSessionInterface'),
+        : '; cookie sessions are signed, not encrypted: users can read them, so keep secrets out of the data, ' +
+          "or use SealedCookieSessionInterface (iron-session's encrypted cookies; it takes password) or ServerSessionInterface"),
   },
   // @fastify/session
   cookiePrefix: {
@@ -173,6 +185,28 @@ const FOREIGN_OPTIONS: Readonly<Record<string, ForeignOption>> = {
 
 /** The option names of other session libraries that sessionkit explains when it refuses them. */
 export const FOREIGN_OPTION_NAMES: readonly string[] = Object.keys(FOREIGN_OPTIONS);
+
+const IRON_PASSWORD =
+  'iron sealing calls it password, as iron-session: a string of at least 32 characters, or passwords by id ' +
+  '{ 1: "old…", 2: "new…" } to rotate (the highest id seals, every id unseals)';
+const IRON_FALLBACKS = 'iron sealing has no fallbacks: put old passwords in the password map, { 1: old, 2: new } (the highest id seals, every id unseals)';
+const IRON_TTL = "iron sealing calls it ttl, in seconds: a sealed session ends ttl after its last save, and a permanent one's cookie expires then too";
+
+/**
+ * sessionkit's own option names that iron sealing (`SealedCookieSessionInterface`, `IronSealer`)
+ * calls otherwise: its `password` and `ttl` are iron-session's names. Shown to owners taking those.
+ */
+const SIBLING_OPTIONS: Readonly<Record<string, ForeignOption>> = {
+  secret: { equivalent: ['password'], hint: () => IRON_PASSWORD },
+  SECRET_KEY: { equivalent: ['password'], hint: () => IRON_PASSWORD },
+  secretFallbacks: { equivalent: ['password'], hint: () => IRON_FALLBACKS },
+  SECRET_KEY_FALLBACKS: { equivalent: ['password'], hint: () => IRON_FALLBACKS },
+  permanentLifetime: { equivalent: ['ttl'], hint: () => IRON_TTL },
+  PERMANENT_SESSION_LIFETIME: { equivalent: ['ttl'], hint: () => IRON_TTL },
+};
+
+/** The sessionkit option names that iron sealing explains when it refuses them. */
+export const SIBLING_OPTION_NAMES: readonly string[] = Object.keys(SIBLING_OPTIONS);
 
 /**
  * Whether options given to this owner are session options (cookie settings among them): the
@@ -188,8 +222,9 @@ function takesSessionOptions(known: ReadonlySet<string>): boolean {
  * does not apply to this owner.
  */
 export function foreignOptionHint(name: string, value: unknown, known: ReadonlySet<string>): string | undefined {
-  if (!Object.hasOwn(FOREIGN_OPTIONS, name)) return undefined;
-  const foreign = FOREIGN_OPTIONS[name]!;
+  const table = Object.hasOwn(FOREIGN_OPTIONS, name) ? FOREIGN_OPTIONS : Object.hasOwn(SIBLING_OPTIONS, name) ? SIBLING_OPTIONS : undefined;
+  if (table === undefined) return undefined;
+  const foreign = table[name]!;
   const applies = foreign.equivalent.length === 0 ? takesSessionOptions(known) : foreign.equivalent.every((option) => known.has(option));
   return applies ? foreign.hint(value, known) : undefined;
 }

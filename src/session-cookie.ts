@@ -9,10 +9,11 @@ import type { RequestInfo } from './interfaces/session-interface.js';
 const PLACEHOLDER = 'sessionkit-value';
 const EPOCH_EXPIRES = `; Expires=${new Date(0).toUTCString()}`;
 /**
- * Characters of every session cookie value we write: base64url, the `.` separator, and `%` of
- * the percent-encoded values of other formats (express-session's `s%3A…`).
+ * Characters of every session cookie value we write: base64url, the `.` of itsdangerous, the `*`
+ * and `~` of iron seals (RFC 6265 cookie-octets, left as they are by the `cookie` package), and
+ * `%` of the percent-encoded values of other formats (express-session's `s%3A…`).
  */
-const SAFE_VALUE = /^[A-Za-z0-9_.%-]*$/;
+const SAFE_VALUE = /^[A-Za-z0-9_.%*~-]*$/;
 
 /** The fixed parts of one variant (secure or not) of the session cookie. */
 interface Template {

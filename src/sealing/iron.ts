@@ -43,6 +43,15 @@ export const SALT_PAIR_MAX_AGE_MS = 5 * 60_000;
  */
 export const UNSEAL_KEY_CACHE_ENTRIES = 512;
 
+/**
+ * Seals this sealer made recently, remembered with their JSON text. A cookie sent back exactly as
+ * it was sealed here is authentic by construction (the same bytes carry the same valid MAC), so it
+ * opens with a map lookup and a `JSON.parse` instead of an HMAC and a decryption; its expiration is
+ * still checked. A user's next request usually sends the seal of the previous response. Each entry
+ * holds the seal and its JSON, ~0.5 KB for a small session (at most ~7 KB at the cookie limit).
+ */
+export const RECENT_SEAL_CACHE_ENTRIES = 512;
+
 /** Options of `IronSealer`. */
 export interface IronSealerOptions {
   /**
@@ -59,7 +68,21 @@ export interface IronSealerOptions {
   clock?: () => number;
 }
 
+/** What `unsealWithExpiration` returns for a seal that opened. */
+export interface UnsealedSeal {
+  /** The data, as `JSON.parse` gave it. */
+  readonly data: unknown;
+  /** The expiration written in the seal (epoch ms); `undefined` when it never expires. */
+  readonly expiresAt: number | undefined;
+}
+
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['password', 'ttl', 'clock']);
+
+/** A seal made here: what it holds and when it expires. */
+interface RecentSeal {
+  readonly json: string;
+  readonly expiresAt: number | undefined;
+}
 
 /** Keys of the salt pair this sealer currently seals with. */
 interface SealingKeys extends DerivedKeys {
@@ -77,7 +100,9 @@ const UTF8 = new TextDecoder();
  * Sealing reuses one random salt pair, and so its derived keys, for up to `SALT_PAIR_MAX_SEALS`
  * seals or `SALT_PAIR_MAX_AGE_MS`, with a fresh random IV each time; the format carries the salts
  * in every seal, so any iron implementation opens them. Unsealing remembers derived keys by salt
- * pair (`UNSEAL_KEY_CACHE_ENTRIES`), so a cookie seen before costs one HMAC and one decryption.
+ * pair (`UNSEAL_KEY_CACHE_ENTRIES`), so a cookie seen before costs one HMAC and one decryption,
+ * and remembers its own recent seals (`RECENT_SEAL_CACHE_ENTRIES`), so a cookie it sealed opens
+ * without either.
  */
 export class IronSealer {
   readonly #passwords: PasswordSet;
@@ -85,6 +110,7 @@ export class IronSealer {
   readonly #clock: () => number;
   readonly #random = new RandomPool();
   readonly #unsealKeys = new BoundedLru<string, DerivedKeys>(UNSEAL_KEY_CACHE_ENTRIES);
+  readonly #recentSeals = new BoundedLru<string, RecentSeal>(RECENT_SEAL_CACHE_ENTRIES);
   #sealing: SealingKeys | undefined;
 
   constructor(options: IronSealerOptions) {
@@ -115,13 +141,19 @@ export class IronSealer {
    */
   seal(data: unknown, nowMs?: number): string {
     const now = this.#now(nowMs);
-    const json = toJson(data);
-    const keys = this.#sealingKeys(now);
-    const iv = this.#random.take(IV_BYTES);
-    const ciphertext = encrypt(keys.encryption, iv, json);
-    const expiresAt = this.#ttlMs === 0 ? undefined : Math.floor(now) + this.#ttlMs;
-    const macBase = composeMacBase(this.#passwords.sealing.id, keys.encryptionSalt, iv, ciphertext, expiresAt);
-    return composeSeal(macBase, keys.integritySalt, mac(keys.integrity, macBase));
+    return this.#seal(data, now, this.#ttlMs === 0 ? undefined : Math.floor(now) + this.#ttlMs);
+  }
+
+  /**
+   * Seals `data` like `seal`, with the expiration `expiresAtMs` (epoch milliseconds, a whole
+   * number) written into the seal instead of now + `ttl`. Readers accept it until 60 s after
+   * that instant (`TIMESTAMP_SKEW_MS`).
+   */
+  sealUntil(data: unknown, expiresAtMs: number, nowMs?: number): string {
+    if (!Number.isSafeInteger(expiresAtMs) || expiresAtMs < 0) {
+      throw new RangeError(`expiresAtMs must be whole epoch milliseconds, got ${String(expiresAtMs)}`);
+    }
+    return this.#seal(data, this.#now(nowMs), expiresAtMs);
   }
 
   /**
@@ -130,8 +162,22 @@ export class IronSealer {
    * made with an unknown password id, or not iron-session 8's `~2` format. Never throws on input.
    */
   unseal(sealed: string, nowMs?: number): unknown {
+    const opened = this.unsealWithExpiration(sealed, nowMs);
+    return opened === null ? null : opened.data;
+  }
+
+  /**
+   * `unseal`, also returning the expiration written in the seal (epoch milliseconds; `undefined`
+   * for a seal that never expires), so a caller can apply its own limits; `null` as `unseal`.
+   */
+  unsealWithExpiration(sealed: string, nowMs?: number): UnsealedSeal | null {
     const now = this.#now(nowMs);
     if (typeof sealed !== 'string') return null;
+    const recent = this.#recentSeals.get(sealed);
+    if (recent !== undefined) {
+      if (recent.expiresAt !== undefined && recent.expiresAt <= now - TIMESTAMP_SKEW_MS) return null;
+      return { data: JSON.parse(recent.json) as unknown, expiresAt: recent.expiresAt };
+    }
     const parts = parseSeal(sealed);
     if (!parts) return null;
     if (parts.expiresAt !== undefined && parts.expiresAt <= now - TIMESTAMP_SKEW_MS) return null;
@@ -143,7 +189,7 @@ export class IronSealer {
     const plaintext = decrypt(keys.encryption, iv, ciphertext);
     if (!plaintext || plaintext.byteLength === 0) return null;
     try {
-      return JSON.parse(UTF8.decode(plaintext)) as unknown;
+      return { data: JSON.parse(UTF8.decode(plaintext)) as unknown, expiresAt: parts.expiresAt };
     } catch {
       return null;
     }
@@ -152,6 +198,17 @@ export class IronSealer {
   /** Length of the seal of `jsonBytes` bytes of JSON with this sealer's password id and ttl. */
   sealedSize(jsonBytes: number): number {
     return sealedSize(jsonBytes, { passwordId: this.#passwords.sealing.id, expires: this.#ttlMs !== 0 });
+  }
+
+  #seal(data: unknown, now: number, expiresAt: number | undefined): string {
+    const json = toJson(data);
+    const keys = this.#sealingKeys(now);
+    const iv = this.#random.take(IV_BYTES);
+    const ciphertext = encrypt(keys.encryption, iv, json);
+    const macBase = composeMacBase(this.#passwords.sealing.id, keys.encryptionSalt, iv, ciphertext, expiresAt);
+    const sealed = composeSeal(macBase, keys.integritySalt, mac(keys.integrity, macBase));
+    this.#recentSeals.set(sealed, { json, expiresAt });
+    return sealed;
   }
 
   #now(nowMs: number | undefined): number {

@@ -31,6 +31,7 @@ const EXAMPLES: Record<string, Record<string, string>> = {
   koa: {},
   hono: {},
   fetch: {},
+  sealed: {},
   'migrate-express-session': { REDIS_URL, KEY_NAMESPACE: NAMESPACE, EXPRESS_SESSION_SECRET },
   'express-session-side-by-side': { REDIS_URL, KEY_NAMESPACE: NAMESPACE, EXPRESS_SESSION_SECRET },
   'migrate-cookie-session': { COOKIE_SESSION_KEYS: COOKIE_SESSION_KEYS.join(',') },

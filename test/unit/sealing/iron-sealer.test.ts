@@ -3,6 +3,7 @@ import { ConfigError } from '../../../src/errors.js';
 import {
   DEFAULT_SEAL_TTL,
   IronSealer,
+  RECENT_SEAL_CACHE_ENTRIES,
   SALT_PAIR_MAX_AGE_MS,
   SALT_PAIR_MAX_SEALS,
   SealDataError,
@@ -183,5 +184,63 @@ describe('salt pair reuse', () => {
     const b = new IronSealer({ password: PASSWORD }).seal({}, T);
     expect(saltsOf(a)).not.toBe(saltsOf(b));
     expect(new IronSealer({ password: PASSWORD }).unseal(a, T)).toEqual({});
+  });
+});
+
+describe('sealUntil and unsealWithExpiration', () => {
+  it('writes the given expiration, whatever the ttl, and reads it back', () => {
+    const sealer = new IronSealer({ password: PASSWORD, ttl: 10 });
+    const until = T + 3_600_000;
+    const sealed = sealer.sealUntil({ a: 1 }, until, T);
+    expect(components(sealed)[5]).toBe(String(until));
+    expect(sealer.unsealWithExpiration(sealed, T)).toEqual({ data: { a: 1 }, expiresAt: until });
+    expect(new IronSealer({ password: PASSWORD }).unsealWithExpiration(sealed, until + TIMESTAMP_SKEW_MS - 1)).toEqual({ data: { a: 1 }, expiresAt: until });
+    expect(new IronSealer({ password: PASSWORD }).unsealWithExpiration(sealed, until + TIMESTAMP_SKEW_MS)).toBeNull();
+  });
+
+  it('reports no expiration for a seal that never expires, null for what does not open', () => {
+    const sealer = new IronSealer({ password: PASSWORD, ttl: 0 });
+    expect(sealer.unsealWithExpiration(sealer.seal({ a: 1 }, T), T)).toEqual({ data: { a: 1 }, expiresAt: undefined });
+    expect(sealer.unsealWithExpiration('Fe26.2*1*x~2', T)).toBeNull();
+  });
+
+  it('refuses an expiration that is not whole epoch milliseconds', () => {
+    const sealer = new IronSealer({ password: PASSWORD });
+    for (const bad of [1.5, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => sealer.sealUntil({}, bad, T)).toThrow(RangeError);
+  });
+});
+
+describe('recent seals', () => {
+  it('a seal made here opens again as fresh data each time (changing one result changes no other)', () => {
+    const sealer = new IronSealer({ password: PASSWORD });
+    const sealed = sealer.seal({ cart: [1] }, T);
+    const first = sealer.unseal(sealed, T) as { cart: number[] };
+    first.cart.push(2);
+    expect(sealer.unseal(sealed, T)).toEqual({ cart: [1] });
+  });
+
+  it('still expire: a remembered seal is refused once past its expiration and the skew', () => {
+    const sealer = new IronSealer({ password: PASSWORD, ttl: 10 });
+    const sealed = sealer.seal({ a: 1 }, T);
+    expect(sealer.unseal(sealed, T + 10_000 + TIMESTAMP_SKEW_MS - 1)).toEqual({ a: 1 });
+    expect(sealer.unseal(sealed, T + 10_000 + TIMESTAMP_SKEW_MS)).toBeNull();
+  });
+
+  it('a seal forgotten after RECENT_SEAL_CACHE_ENTRIES newer ones still opens, through its MAC', () => {
+    const sealer = new IronSealer({ password: PASSWORD });
+    const sealed = sealer.seal({ first: true }, T);
+    for (let n = 0; n < RECENT_SEAL_CACHE_ENTRIES + 1; n++) sealer.seal({ n }, T);
+    expect(sealer.unseal(sealed, T)).toEqual({ first: true });
+    expect(sealer.unseal(`${sealed.slice(0, -3)}${sealed.at(-3) === 'A' ? 'B' : 'A'}~2`, T)).toBeNull();
+  });
+
+  it('a remembered seal with one character changed is not remembered: it is refused', () => {
+    const sealer = new IronSealer({ password: PASSWORD });
+    const sealed = sealer.seal({ role: 'user' }, T);
+    for (let i = 0; i < sealed.length; i += 7) {
+      const changed = sealed.slice(0, i) + (sealed[i] === 'a' ? 'b' : 'a') + sealed.slice(i + 1);
+      expect(sealer.unseal(changed, T)).toBeNull();
+    }
+    expect(sealer.unseal(sealed, T)).toEqual({ role: 'user' });
   });
 });
