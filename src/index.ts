@@ -5,11 +5,12 @@
  * `sessionkit/koa`, `sessionkit/hono` and `sessionkit/fetch`; stores under `sessionkit/stores/*`.
  */
 export { Session, PERMANENT_KEY, FLASHES_KEY } from './session.js';
-export type { SessionData, SessionBackend, FlashMessage, ConsumeFlashesOptions } from './session.js';
+export type { SessionData, SessionBackend, FlashMessage, ConsumeFlashesOptions, SessionUpdater } from './session.js';
 export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
 export { ServerSessionInterface, SessionConflictError } from './interfaces/server.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
+export type { MergeConflict, MergeConflictReason } from './merge/merge3.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';
 export { TaggedJsonRecordCodec, RecordFormatError } from './serialization/records/record-codec.js';
 export { FlaskSessionCodec } from './serialization/records/flask-session.js';

@@ -13,6 +13,7 @@ import {
 } from '../../config.js';
 import type { SaveRules } from '../../decisions.js';
 import { ConfigError } from '../../errors.js';
+import type { MergeConflict } from '../../merge/merge3.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../../secrets.js';
 import type { FlaskSessionFormat } from '../../serialization/records/flask-session.js';
 import { TaggedJsonRecordCodec, type RecordCodec } from '../../serialization/records/record-codec.js';
@@ -65,6 +66,13 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
   /** How many times a save re-applies its changes after a concurrent write. Default 50. */
   maxRetries?: number;
   /**
+   * Debugging hook: called, after a save that met a concurrent write was stored, for every place
+   * where the merge kept this request's value over the other request's change ("the later write
+   * wins": both set `page`, say). The merge does not depend on it; an exception it throws fails
+   * the request, with the data already saved. Default: none.
+   */
+  onMergeConflict?: (conflict: MergeConflict) => void;
+  /**
    * Store records as Flask-Session 0.8 does (`SESSION_SERIALIZATION_FORMAT`): the bare session
    * dict as msgpack (`'msgpack'`, needs `msgpackr`) or JSON, so a Flask app using Flask-Session
    * and this interface share sessions through one store (use a store in its Flask-Session
@@ -104,7 +112,7 @@ export const FLASK_SESSION_SIGNER = { salt: 'flask-session', keyDerivation: 'hma
 
 const OWN_OPTIONS = [
   'store', 'useSigner', 'SESSION_USE_SIGNER', 'keyPrefix', 'SESSION_KEY_PREFIX', 'permanent', 'SESSION_PERMANENT',
-  'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'codec', 'serializationFormat',
+  'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'onMergeConflict', 'codec', 'serializationFormat',
   'SESSION_SERIALIZATION_FORMAT', 'clock',
 ];
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
@@ -123,6 +131,8 @@ export interface ResolvedServerOptions {
   readonly keyPrefix: string;
   /** Concurrent writes a save tolerates. */
   readonly maxRetries: number;
+  /** Told where a merge kept this request's value over another's change, if given. */
+  readonly onMergeConflict: ((conflict: MergeConflict) => void) | undefined;
   /** A record codec, or a Flask-Session format whose codec loads on first use. */
   readonly codec: RecordCodec | FlaskSessionFormat;
   /** Current time in epoch ms. */
@@ -153,6 +163,8 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
       ? Math.min(MAX_DEFAULT_TOUCH_INTERVAL_MS, shortestMs * TOUCH_INTERVAL_FRACTION)
       : validate.seconds('touchInterval', options.touchInterval, { min: 0 }) * 1000;
   const maxRetries = options.maxRetries === undefined ? DEFAULT_MAX_RETRIES : validate.count('maxRetries', options.maxRetries);
+  const onMergeConflict =
+    options.onMergeConflict === undefined ? undefined : validate.function<(conflict: MergeConflict) => void>('onMergeConflict', options.onMergeConflict);
 
   const formatOpt = pickOption(options, 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT');
   if (formatOpt && options.codec) throw new ConfigError(formatOpt.name, 'give either a serialization format or a codec, not both');
@@ -167,7 +179,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
     absoluteTimeoutMs,
     touchIntervalMs,
   });
-  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, maxRetries, codec, clock });
+  return Object.freeze({ settings, rules, store: options.store, signer, keyPrefix, maxRetries, onMergeConflict, codec, clock });
 }
 
 /** The store used when none is given: the embedded SQLite store under the working directory. */
