@@ -3,12 +3,13 @@ import { mkdir, mkdtemp, open, readdir, rm, stat, utimes, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { FileSystemStore } from '../../src/stores/filesystem/index.js';
 import { describeStoreConformance } from './conformance.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +34,7 @@ let conformanceDir: string | undefined;
 describeStoreConformance(
   'FileSystemStore',
   async ({ clock }) => ({ store: new FileSystemStore({ dir: (conformanceDir ??= freshDir()), clock }), cleanup: async () => {} }),
-  { time: 'clock' },
+  { time: 'clock', childStore: () => ({ url: `${pathToFileURL(conformanceDir!).href}?lockTimeoutMs=${WORKER_STORE_TIMEOUT_MS}` }) },
 );
 
 /** A clock the test moves by hand. */

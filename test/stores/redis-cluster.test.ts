@@ -58,10 +58,17 @@ for (const [driver, open] of Object.entries(drivers)) {
       await connection?.close();
     });
 
-    describeStoreConformance(`RedisStore (cluster, ${driver})`, async () => ({
-      store: new RedisStore({ client: connection.client }),
-      cleanup: async () => {},
-    }));
+    describeStoreConformance(
+      `RedisStore (cluster, ${driver})`,
+      async () => ({ store: new RedisStore({ client: connection.client }), cleanup: async () => {} }),
+      {
+        childStore: () => ({
+          module: 'test/stores/support/child-stores.ts',
+          export: 'openRedisClusterStore',
+          args: [cluster.nodes.map((node) => node.port)],
+        }),
+      },
+    );
 
     it('spreads sessions over every master', async () => {
       const store = new RedisStore({ client: connection.client });
