@@ -115,6 +115,42 @@ describe('ServerSessionInterface: concurrent changes of one key', () => {
     expect(store.conflicts).toBe(2); // c against a's write, b against c's
   });
 
+  it('a save queued behind an older write than the one it loaded still merges onto the newest record', async () => {
+    const { one, two, store, open, start, read } = setup();
+    const cookie = await start({ cart: [] });
+    const a = await open(one, cookie);
+    a.get('cart')!.push('a');
+    let queued: Promise<unknown> | undefined;
+    // Right after a's write: another process writes c, then b loads (a and c in it) and is queued
+    // behind a, so the write it may build on (a's) is older than what it loaded.
+    store.afterNextUpdate(async () => {
+      const c = await open(two, cookie);
+      c.get('cart')!.push('c');
+      await two.save(c);
+      const b = await open(one, cookie);
+      b.get('cart')!.push('b');
+      queued = one.save(b);
+    });
+    await one.save(a);
+    await queued;
+    expect((await read(cookie)).cart).toEqual(['a', 'c', 'b']);
+  });
+
+  it('an update() function that throws when re-run fails the save and writes nothing', async () => {
+    const { one, two, open, start, read } = setup();
+    const cookie = await start({ n: 1 });
+    const mine = await open(one, cookie);
+    mine.update('n', (n = 0) => {
+      if (n > 1) throw new RangeError('too many');
+      return n + 1;
+    });
+    const theirs = await open(two, cookie);
+    theirs.set('n', 5);
+    await two.save(theirs);
+    await expect(one.save(mine)).rejects.toThrow(RangeError);
+    expect((await read(cookie)).n).toBe(5);
+  });
+
   it('50 concurrent update(n, n + 1) add 50, queued and across interfaces; a direct set after update wins', async () => {
     const { one, two, request, start, read } = setup();
     const cookie = await start({ n: 0 });
