@@ -86,9 +86,15 @@ export interface ConformanceOptions {
   /**
    * How another process opens a store on the same backend (a URL for `openStore`, or a module
    * and factory), called within the test: the multi-process session test runs its workers on
-   * it. Required unless `sharedBetweenInstances` is `false` (then that test is not registered).
+   * it. Required unless `sharedBetweenInstances` or `sessionWorkers` is `false`.
    */
   childStore?: () => ChildStore;
+  /**
+   * `false` when another suite already runs the multi-process session test on the same backend
+   * and layout with the same workers (a second client library, or a pool passed in, for one
+   * server): the workers would repeat it, at the cost of four more processes. Default `true`.
+   */
+  sessionWorkers?: boolean;
   /**
    * Record format of the session tests' interfaces: a Flask-Session format for a store in the
    * Flask-Session layout, so the records are what Flask-Session writes. Default: sessionkit's.
@@ -425,14 +431,15 @@ export function describeStoreConformance(
       }
     });
 
+    const withWorkers = sharedBetweenInstances && (options.sessionWorkers ?? true);
     const childStore = options.childStore;
-    if (sharedBetweenInstances && !childStore) throw new Error(`${name}: give childStore, so that worker processes can reach the same backend`);
+    if (withWorkers && !childStore) throw new Error(`${name}: give childStore, so that worker processes can reach the same backend`);
     describeSessionConcurrency({
       store: () => store,
       clock: now,
       freshPrefix: (label) => `${base}${++counter}-${label}:`,
       sessionFormat: options.sessionFormat,
-      childStore: sharedBetweenInstances ? childStore : undefined,
+      childStore: withWorkers ? childStore : undefined,
     });
 
     it('lists live keys under a prefix', async (ctx) => {

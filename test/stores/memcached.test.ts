@@ -62,7 +62,8 @@ describeStoreConformance(
       },
     };
   },
-  { time: 'clock', childStore: () => ({ url: workerUrl(single) }) },
+  // The workers of the one-server suite already ran on this server.
+  { time: 'clock', sessionWorkers: false },
 );
 
 describeStoreConformance(

@@ -69,7 +69,8 @@ describeStoreConformance(
     const store = new MongoStore({ client: shared, db: dbName, collection: passedInCollection, clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock', childStore: () => ({ url: mongoUrl(passedInCollection) }) },
+  // The workers of the suite above already ran on this server.
+  { time: 'clock', sessionWorkers: false },
 );
 
 describe('MongoStore on MongoDB', () => {

@@ -52,6 +52,8 @@ async function deleteTestKeys(): Promise<void> {
 afterAll(deleteTestKeys);
 
 for (const [driver, open] of Object.entries(drivers)) {
+  // Session workers reach the server through node-redis (openStore) whichever client a suite uses: one suite per layout runs them.
+  const workersRunHere = driver === 'node-redis';
   describe(`RedisStore with ${driver}`, () => {
     let connection: Awaited<ReturnType<typeof open>>;
     beforeAll(async () => {
@@ -62,13 +64,18 @@ for (const [driver, open] of Object.entries(drivers)) {
     describeStoreConformance(
       `RedisStore (${driver})`,
       async () => ({ store: new RedisStore({ client: connection.client }), cleanup: async () => {} }),
-      { keyPrefix: `${PREFIX}${driver}:`, childStore: () => ({ url: WORKER_URL }) },
+      { keyPrefix: `${PREFIX}${driver}:`, childStore: () => ({ url: WORKER_URL }), sessionWorkers: workersRunHere },
     );
 
     describeStoreConformance(
       `RedisStore (${driver}), Flask-Session layout`,
       async () => ({ store: new RedisStore({ client: connection.client, layout: 'flask-session' }), cleanup: async () => {} }),
-      { keyPrefix: `${PREFIX}${driver}:flask:`, childStore: () => ({ url: WORKER_URL, layout: 'flask-session' }), sessionFormat: 'msgpack' },
+      {
+        keyPrefix: `${PREFIX}${driver}:flask:`,
+        childStore: () => ({ url: WORKER_URL, layout: 'flask-session' }),
+        sessionFormat: 'msgpack',
+        sessionWorkers: workersRunHere,
+      },
     );
 
     it('Flask-Session layout: the key holds the bare value, as Flask-Session writes it', async () => {

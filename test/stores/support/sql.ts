@@ -72,7 +72,8 @@ export function describeSqlStore(label: string, target: SqlTarget): void {
         },
       };
     },
-    { time: 'clock', childStore: () => target.childStore(pooledTable) },
+    // The workers of the suite above already ran on this database.
+    { time: 'clock', sessionWorkers: false },
   );
 
   describe(`SqlStore (${label}) on its database`, () => {
