@@ -212,6 +212,27 @@ describe('ServerSessionInterface: concurrent changes of one key', () => {
     expect((await read(cookie)).cart).toEqual(['save0', 'save2']);
   });
 
+  it('a save queued behind others compares with what readers of the record see (msgpack stores a Tuple as a list)', async () => {
+    const { one, store, open, start, read } = setup({ serializationFormat: 'msgpack' });
+    const cookie = await start({ n: 0 });
+    const [first, second] = [await open(one, cookie), await open(one, cookie)];
+    first.flash('first');
+    second.flash('second');
+    let consumed: string[] = [];
+    let consumerSaved: Promise<unknown> | undefined;
+    // Right after the first flash is stored, a request loads it, consumes it, and queues its
+    // save behind the second flash's, which builds on the first's write.
+    store.afterNextUpdate(async () => {
+      const consumer = await open(one, cookie);
+      consumed = consumer.consumeFlashes().map((f) => f.message);
+      consumerSaved = one.save(consumer);
+    });
+    await Promise.all([one.save(first), one.save(second)]);
+    await consumerSaved;
+    expect(consumed).toEqual(['first']);
+    expect((await read(cookie))._flashes).toEqual([['message', 'second']]);
+  });
+
   it('concurrent flashes all arrive, and a flash added while another request consumes survives, each shown once', async () => {
     const { one, two, open, request, start } = setup();
     const cookie = await start({ user: 'ann' });

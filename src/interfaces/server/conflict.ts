@@ -70,10 +70,12 @@ export async function writeChanges(write: ChangeWrite): Promise<Written | undefi
   let attempt: Rebased = { data: write.mine, conflicts: [] };
   if (previous && previous.record.version !== loaded.version) {
     // A save of this process wrote since this request loaded: build on it instead of reloading
-    // (the conditional write still catches anything newer from elsewhere). Its data is shared
-    // with the session that wrote it, so `update` functions get a decoded copy of their own.
+    // (the conditional write still catches anything newer from elsewhere). Theirs is its record
+    // decoded, not the data it wrote: only values as a reader of the record sees them compare
+    // with the base (a format may store a Tuple as a list, a Date to the second), and the
+    // `update` functions get a copy of their own, not the data of the session that wrote it.
     record = previous.record;
-    attempt = rebase(changes, write.updates.size > 0 ? codec.decode(previous.record.value).data : previous.data);
+    attempt = rebase(changes, codec.decode(previous.record.value).data);
   }
   for (let retry = 0; ; retry++) {
     const now = clock();
