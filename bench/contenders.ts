@@ -28,6 +28,11 @@ export interface Contender {
   readonly store?: HttpStore;
   /** Whether the contender talks to Redis. */
   readonly redis?: boolean;
+  /**
+   * How a sessionkit handler increments the counter: `'set'` (default), `set('n', get('n') + 1)`;
+   * `'update'`, `update('n', (n = 0) => n + 1)`, re-run on the stored value after a conflict.
+   */
+  readonly increment?: 'set' | 'update';
 }
 
 /** Every contender, in run order: each framework's baseline first, then what is compared to it. */
@@ -38,6 +43,16 @@ export const CONTENDERS: readonly Contender[] = [
   { id: 'sk-node-sqlite', label: 'sessionkit SqliteStore, node:http', framework: 'node', role: 'sessionkit', session: 'server', store: 'sqlite' },
   { id: 'sk-node-redis', label: 'sessionkit RedisStore, node:http', framework: 'node', role: 'sessionkit', session: 'server', store: 'redis', redis: true },
   { id: 'sk-node-sealed', label: 'sessionkit sealed cookie, node:http', framework: 'node', role: 'sessionkit', session: 'cookie' },
+  {
+    id: 'sk-node-redis-update',
+    label: 'sessionkit RedisStore, node:http, update()',
+    framework: 'node',
+    role: 'sessionkit',
+    session: 'server',
+    store: 'redis',
+    redis: true,
+    increment: 'update',
+  },
   { id: 'iron-session', label: 'iron-session, node:http', framework: 'node', role: 'peer', session: 'cookie' },
   { id: 'express', label: 'bare Express', framework: 'express', role: 'baseline', session: 'none' },
   { id: 'sk-express-cookie', label: 'sessionkit cookie, Express', framework: 'express', role: 'sessionkit', session: 'cookie' },

@@ -73,6 +73,11 @@ function bump(session: Session<BenchData>): number {
   return n;
 }
 
+/** The same with `update()`: a save that meets a concurrent write re-runs the increment. */
+function bumpByUpdate(session: Session<BenchData>): number {
+  return session.update('n', (n = 0) => n + 1);
+}
+
 /** Listens on a free port of 127.0.0.1 and resolves with it. */
 function listenOn(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -152,10 +157,12 @@ async function start(contender: Contender): Promise<Running> {
     case 'sk-node-sealed':
     case 'sk-node-memory':
     case 'sk-node-sqlite':
-    case 'sk-node-redis': {
+    case 'sk-node-redis':
+    case 'sk-node-redis-update': {
       const { sessionInterface, store, cleanup } = await sessionInterfaceFor(contender);
+      const increment = contender.increment === 'update' ? bumpByUpdate : bump;
       const handler = withSession<BenchData>({ sessionInterface, onError: nodeError }, (req, res) => {
-        const n = bump(req.session);
+        const n = increment(req.session);
         res.setHeader('Content-Type', 'text/plain');
         res.end(String(n));
       });

@@ -6,7 +6,7 @@
  * `sessionkit/koa`, `sessionkit/hono` and `sessionkit/fetch`; stores under `sessionkit/stores/*`.
  */
 export { Session, PERMANENT_KEY, FLASHES_KEY } from './session.js';
-export type { SessionData, SessionDataView, SessionBackend, FlashMessage, ConsumeFlashesOptions } from './session.js';
+export type { SessionData, SessionDataView, SessionBackend, FlashMessage, ConsumeFlashesOptions, SessionUpdater } from './session.js';
 export { CookieSessionInterface } from './interfaces/cookie.js';
 export type { CookieSessionOptions, SessionSerializer } from './interfaces/cookie.js';
 export type { CookieSessionCompat } from './interfaces/cookie-session-migration.js';
@@ -17,6 +17,7 @@ export { ServerSessionInterface, SessionConflictError } from './interfaces/serve
 export { fromFlaskConfig, FLASK_SESSION_TYPES, type FlaskConfig, type FlaskSessionSetup, type FromFlaskConfigOptions } from './flask-config.js';
 export type { ServerSessionOptions } from './interfaces/server.js';
 export type { ExpressSessionCompat, ExpressSessionMigrate, ExpressSessionSideBySide } from './interfaces/server/express-session.js';
+export type { MergeConflict, MergeConflictReason } from './merge/merge3.js';
 export type { SessionInterface, SaveResult, RequestInfo } from './interfaces/session-interface.js';
 export { TaggedJsonRecordCodec, RecordFormatError } from './serialization/records/record-codec.js';
 export { FlaskSessionCodec } from './serialization/records/flask-session.js';

@@ -3,7 +3,7 @@
  * need to decide and carry out a save. Not part of the public API (`sessionkit` does not export
  * this module); applications use `Session`'s own methods, custom interfaces `readSessionFacts`.
  */
-import type { Session } from './session.js';
+import type { Session, SessionUpdater } from './session.js';
 
 /** Replacement state after a server-side merge, a regeneration or a failed load. */
 export interface AdoptedState {
@@ -13,6 +13,8 @@ export interface AdoptedState {
   data?: Record<string, unknown>;
   /** Whether the session counts as new (the request brought no valid session). */
   isNew?: boolean;
+  /** The recorded `update(key, fn)` calls are in the stored data now: a later save never re-runs them. */
+  updatesWritten?: boolean;
 }
 
 /** The interface-only view of a session; every accessor leaves `accessed` untouched. */
@@ -39,6 +41,11 @@ export interface SessionInternals {
   keyChanged<T extends object>(session: Session<T>, key: string): boolean;
   /** Whether anything must be saved: `modified`, or a value read was changed in place. */
   needsSave<T extends object>(session: Session<T>): boolean;
+  /**
+   * The `update(key, fn)` calls to re-run on a concurrent write's value, per key in call order:
+   * only keys this request wrote through `update` alone (a direct write of a key drops its calls).
+   */
+  recordedUpdates<T extends object>(session: Session<T>): ReadonlyMap<string, readonly SessionUpdater[]>;
   /** The current value of a key. */
   peek<T extends object>(session: Session<T>, key: string): unknown;
   /** The data as a plain object (pollution-safe), for serialization. */

@@ -50,6 +50,9 @@ export interface ConsumeFlashesOptions {
   categories?: readonly string[];
 }
 
+/** A function given to `session.update(key, fn)`: the value stored under the key from the value before. */
+export type SessionUpdater = (current: unknown) => unknown;
+
 /**
  * What the interface that created a session can do for it. Sessions never talk to cookies or
  * stores themselves; `SessionInterface` implementations pass these hooks in.
@@ -93,6 +96,8 @@ export class Session<T extends object = SessionData> {
   #regenerate = false;
   #destroyed = false;
   #changedKeys = new Set<string>();
+  /** The `update(key, fn)` calls of keys written only through `update`, in call order. */
+  #updates: Map<string, SessionUpdater[]> | undefined;
   #snapshots: Map<string, string> | undefined;
   #isNew: boolean;
   readonly #startedNew: boolean;
@@ -208,8 +213,33 @@ export class Session<T extends object = SessionData> {
   }
 
   /** Stores several keys at once (Python's `dict.update`). */
-  update(values: Partial<T>): this {
-    for (const [key, value] of Object.entries(values)) this.set(key as keyof T & string, value as T[keyof T & string]);
+  update(values: Partial<T>): this;
+  /**
+   * Read-modify-write of one key that no concurrent request can undo: runs `fn` on the current
+   * value now, stores its result (`undefined` deletes the key) and returns it. A server-side save
+   * that meets a concurrent write runs `fn` again on the value stored by then, so
+   * `session.update('visits', (n = 0) => n + 1)` from 50 concurrent requests adds 50.
+   *
+   * `fn` must be pure: it may run several times, and must return a new value rather than change
+   * its argument in place. The recorded calls of a key are dropped once the request writes the
+   * key directly (`set`, `delete`, `pop`, `clear`…): the key is then saved like any changed key
+   * (merged, or the later write wins), and later `update` calls on it only compute a value. Cookie
+   * sessions run `fn` once (each request's cookie holds its own copy: nothing to re-run against).
+   * On an untyped session, type the parameter: `update('n', (n: number | undefined) => (n ?? 0) + 1)`.
+   */
+  update<K extends keyof T & string, V extends T[K] = T[K]>(key: K, fn: (current: V | undefined) => V): V;
+  update(valuesOrKey: Partial<T> | string, fn?: unknown): unknown {
+    if (typeof valuesOrKey === 'string') {
+      if (typeof fn !== 'function') {
+        throw new TypeError(
+          `session.update(key, fn) takes a function as its second argument, got ${fn === null ? 'null' : typeof fn}; ` +
+            'to store a value use session.set(key, value) or session.update({ key: value })',
+        );
+      }
+      return this.#updateKey(valuesOrKey, fn as SessionUpdater);
+    }
+    if (fn !== undefined) throw new TypeError('session.update(values) takes one object; for a read-modify-write use session.update(key, fn)');
+    for (const [key, value] of Object.entries(valuesOrKey)) this.set(key as keyof T & string, value as T[keyof T & string]);
     return this;
   }
 
@@ -254,6 +284,7 @@ export class Session<T extends object = SessionData> {
     for (const key of data.keys()) this.#changedKeys.add(key);
     data.clear();
     this.#snapshots?.clear();
+    this.#updates = undefined;
     this.#cleared = true;
     this.#modified = true;
     if (this.#backend.keepsPermanentOnClear) {
@@ -377,6 +408,7 @@ export class Session<T extends object = SessionData> {
     for (const key of data.keys()) this.#changedKeys.add(key);
     data.clear();
     this.#snapshots?.clear();
+    this.#updates = undefined;
     this.#destroyed = true;
     this.#cleared = true;
     this.#modified = true;
@@ -395,6 +427,7 @@ export class Session<T extends object = SessionData> {
       keyChanged: (session, key) => session.#keyChanged(key),
       needsSave: (session) => session.#needsSave(),
       peek: (session, key) => session.#data?.get(key),
+      recordedUpdates: (session) => session.#updatesNow(),
       snapshotData: (session) => {
         const out: Record<string, unknown> = {};
         if (session.#data) for (const [key, value] of session.#data) setOwn(out, key, value);
@@ -404,6 +437,7 @@ export class Session<T extends object = SessionData> {
         if ('id' in state) session.#id = state.id;
         if (state.data) session.#data = toMap(state.data);
         if (state.isNew !== undefined) session.#isNew = state.isNew;
+        if (state.updatesWritten) session.#updates = undefined;
       },
     });
   }
@@ -451,10 +485,48 @@ export class Session<T extends object = SessionData> {
     return this.#read();
   }
 
+  /** A direct write of `key`: its recorded `update` calls no longer decide its value. */
   #markChanged(key: string): void {
+    this.#updates?.delete(key);
+    this.#noteChange(key);
+  }
+
+  #noteChange(key: string): void {
     this.#changedKeys.add(key);
     this.#snapshots?.delete(key);
     this.#modified = true;
+  }
+
+  #updateKey(key: string, fn: SessionUpdater): unknown {
+    const data = this.#write();
+    const next = fn(data.get(key));
+    // Written directly before (or the session was emptied): the result is a plain value.
+    const recordable = !this.#cleared && (this.#updates?.has(key) === true || !this.#keyChanged(key));
+    if (next === undefined) data.delete(key);
+    else data.set(key, next);
+    this.#noteChange(key);
+    if (!recordable) return next;
+    this.#updates ??= new Map();
+    const calls = this.#updates.get(key);
+    if (calls) calls.push(fn);
+    else this.#updates.set(key, [fn]);
+    // Fingerprinted like a value read, so a later in-place change counts as a direct write.
+    if (next !== null && typeof next === 'object' && this.#backend.fingerprint) {
+      this.#snapshots ??= new Map();
+      this.#snapshots.set(key, this.#backend.fingerprint(next));
+    }
+    return next;
+  }
+
+  /** The recorded updates, without keys whose value was changed in place after its last `update`. */
+  #updatesNow(): ReadonlyMap<string, readonly SessionUpdater[]> {
+    const updates = this.#updates;
+    if (!updates) return NO_UPDATES;
+    for (const key of updates.keys()) {
+      const before = this.#snapshots?.get(key);
+      if (before !== undefined && this.#changedInPlace(key, before)) updates.delete(key);
+    }
+    return updates;
   }
 
   #watch(key: string, value: unknown): void {
@@ -466,6 +538,7 @@ export class Session<T extends object = SessionData> {
 }
 
 guardSessionPrototype(Session.prototype);
+const NO_UPDATES: ReadonlyMap<string, readonly SessionUpdater[]> = new Map();
 
 function toMap(data: Record<string, unknown>): Map<string, unknown> {
   const map = new Map<string, unknown>();

@@ -180,6 +180,21 @@ describe('a Node app and a Flask app sharing sessions through Redis', () => {
     expect(seen.session).toEqual({ _permanent: true, a: 1, fromFlask: true, fromNode: true });
   });
 
+  it('Flask appending to a list while Node appends to it: both items stay; a Node update() re-runs on Flask\'s value', async () => {
+    const { cookie } = (await ask({ op: 'set', values: { cart: ['first'], n: 1 } })) as { cookie: string };
+    created.push(prefix + sidOf(cookie));
+    const session = iface.open(`session=${cookie}`);
+    await session.load();
+    (session.get('cart') as string[]).push('from node');
+    session.update('n', (n: number | undefined) => (n ?? 0) * 10);
+    // Flask writes the whole value between Node's read and its save.
+    await ask({ op: 'append', cookie, key: 'cart', item: 'from flask' });
+    await ask({ op: 'set', cookie, values: { n: 5 } });
+    await iface.save(session);
+    const seen = (await ask({ op: 'get', cookie })) as { session: Record<string, unknown> };
+    expect(seen.session).toEqual({ _permanent: true, cart: ['first', 'from flask', 'from node'], n: 50 });
+  });
+
   it('an unknown sid is never adopted, and a tampered signature is refused', async () => {
     const forged = new Signer({ secret: SECRET, salt: 'flask-session', keyDerivation: 'hmac' }).sign(randomUUID().replace(/-/g, '').padEnd(43, 'x'));
     const session = iface.open(`session=${forged}`);

@@ -2,17 +2,27 @@
  * The conformance suite of the `Store` contract (src/stores/store.ts). Every store runs it
  * against its real backend; a custom store can run it too:
  *
- *   describeStoreConformance('my store', async ({ clock }) => ({ store: new MyStore({ clock }), cleanup: async () => {} }), { time: 'clock' });
+ *   describeStoreConformance('my store', async ({ clock }) => ({ store: new MyStore({ clock }), cleanup: async () => {} }), {
+ *     time: 'clock',
+ *     childStore: () => ({ module: 'src/my-store.ts', export: 'openMyStore', args: [MY_URL] }),
+ *   });
  *
  * `makeStore` is called before every test, and again within a test for more instances on the
  * same backend; keys carry a random prefix per run, so stores that share a server (Redis) do
  * not see each other's data.
+ *
+ * The suite also runs one session under many concurrent requests through
+ * `ServerSessionInterface` (session-concurrency.ts): in this process, and spread over worker
+ * processes that open a store on the same backend as `childStore` says.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
+import type { FlaskSessionFormat } from '../../src/index.js';
 import type { Store } from '../../src/stores/store.js';
+import { describeSessionConcurrency } from './session-concurrency.js';
+import type { ChildStore } from './support/session-requests.js';
 
 /** What `makeStore` returns: a store, and how to release it (and its data) after the test. */
 export interface StoreUnderTest {
@@ -82,6 +92,23 @@ export interface ConformanceOptions {
    * one byte more fails with `StoreError` and changes nothing. Default: no limit (100 KiB values).
    */
   maxValueBytes?: number;
+  /**
+   * How another process opens a store on the same backend (a URL for `openStore`, or a module
+   * and factory), called within the test: the multi-process session test runs its workers on
+   * it. Required unless `sharedBetweenInstances` or `sessionWorkers` is `false`.
+   */
+  childStore?: () => ChildStore;
+  /**
+   * `false` when another suite already runs the multi-process session test on the same backend
+   * and layout with the same workers (a second client library, or a pool passed in, for one
+   * server): the workers would repeat it, at the cost of four more processes. Default `true`.
+   */
+  sessionWorkers?: boolean;
+  /**
+   * Record format of the session tests' interfaces: a Flask-Session format for a store in the
+   * Flask-Session layout, so the records are what Flask-Session writes. Default: sessionkit's.
+   */
+  sessionFormat?: FlaskSessionFormat;
 }
 
 /** Registers the contract tests for one store under `describe(name)`. */
@@ -426,6 +453,17 @@ export function describeStoreConformance(
         expect(await store.touch(k, HOUR)).toBe(false);
         expect(await store.load(k)).toBeNull();
       }
+    });
+
+    const withWorkers = sharedBetweenInstances && (options.sessionWorkers ?? true);
+    const childStore = options.childStore;
+    if (withWorkers && !childStore) throw new Error(`${name}: give childStore, so that worker processes can reach the same backend`);
+    describeSessionConcurrency({
+      store: () => store,
+      clock: now,
+      freshPrefix: (label) => `${base}${++counter}-${label}:`,
+      sessionFormat: options.sessionFormat,
+      childStore: withWorkers ? childStore : undefined,
     });
 
     it('lists live keys under a prefix', async (ctx) => {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
@@ -12,6 +12,7 @@ import { FileSystemStore, StorageMissingError } from '../../src/stores/filesyste
 import { fileStem, LOCK_SUFFIX } from '../../src/stores/filesystem/names.js';
 import { currentOwner, formatOwner } from '../../src/stores/filesystem/owner.js';
 import { describeStoreConformance } from './conformance.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,7 +37,7 @@ let conformanceDir: string | undefined;
 describeStoreConformance(
   'FileSystemStore',
   async ({ clock }) => ({ store: new FileSystemStore({ dir: (conformanceDir ??= freshDir()), clock }), cleanup: async () => {} }),
-  { time: 'clock' },
+  { time: 'clock', childStore: () => ({ url: `${pathToFileURL(conformanceDir!).href}?lockTimeoutMs=${WORKER_STORE_TIMEOUT_MS}` }) },
 );
 
 /** The folder of the Flask-Session layout's conformance run. */

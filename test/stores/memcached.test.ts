@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { MemcachedStore } from '../../src/stores/memcached/index.js';
 import { describeStoreConformance } from './conformance.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 import { memcachedVersion, startMemcached } from './support/memcached.js';
 import { useStoreWithout } from './support/hidden-packages.js';
 import type { ChildServer } from './support/processes.js';
@@ -18,6 +19,8 @@ let single: ChildServer;
 let left: ChildServer;
 let right: ChildServer;
 const address = (server: ChildServer): string => `127.0.0.1:${server.port}`;
+/** How worker processes of the session tests reach these servers. */
+const workerUrl = (...servers: ChildServer[]): string => `memcached://${servers.map(address).join(',')}?timeoutMs=${WORKER_STORE_TIMEOUT_MS}`;
 
 beforeAll(async () => {
   [single, left, right] = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);
@@ -34,7 +37,7 @@ describeStoreConformance(
     const store = new MemcachedStore({ servers: address(single), clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock' },
+  { time: 'clock', childStore: () => ({ url: workerUrl(single) }) },
 );
 
 describeStoreConformance(
@@ -43,7 +46,7 @@ describeStoreConformance(
     const store = new MemcachedStore({ servers: `${address(left)},${address(right)}`, clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock' },
+  { time: 'clock', childStore: () => ({ url: workerUrl(left, right) }) },
 );
 
 describeStoreConformance(
@@ -59,7 +62,8 @@ describeStoreConformance(
       },
     };
   },
-  { time: 'clock' },
+  // The workers of the one-server suite already ran on this server.
+  { time: 'clock', sessionWorkers: false },
 );
 
 describeStoreConformance(
@@ -69,7 +73,13 @@ describeStoreConformance(
     return { store, cleanup: () => store.close() };
   },
   // memcached's own expiry, by its own clock, counts whole seconds and cannot be read back
-  { time: 'real', shortTtlMs: 1000, reportsExpiry: false },
+  {
+    time: 'real',
+    shortTtlMs: 1000,
+    reportsExpiry: false,
+    childStore: () => ({ url: workerUrl(single), layout: 'flask-session' }),
+    sessionFormat: 'msgpack',
+  },
 );
 
 /** A raw memjs client, to look at what memcached itself holds. */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { MongoStore } from '../../src/stores/mongodb/index.js';
 import { describeStoreConformance } from './conformance.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 import { startMongo, startMongoPeer, type MongoServer } from './support/mongo.js';
 import { freePort } from './support/processes.js';
 import { useStoreWithout } from './support/hidden-packages.js';
@@ -41,6 +42,15 @@ afterAll(async () => {
   if (server?.commands) console.info(`commands the driver sent to the peer: ${JSON.stringify(server.commands())}`);
 });
 
+/** The server's URL naming this run's database and `collection`, for `openStore` in worker processes. */
+function mongoUrl(collection: string): string {
+  const url = new URL(server.url);
+  url.searchParams.set('db', dbName);
+  url.searchParams.set('collection', collection);
+  url.searchParams.set('timeoutMs', String(WORKER_STORE_TIMEOUT_MS));
+  return url.href;
+}
+
 // Each suite has a collection of its own, shared by the stores of one test.
 const fromUrlCollection = nextCollection();
 describeStoreConformance(
@@ -49,7 +59,7 @@ describeStoreConformance(
     const store = new MongoStore({ url: server.url, db: dbName, collection: fromUrlCollection, clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock' },
+  { time: 'clock', childStore: () => ({ url: mongoUrl(fromUrlCollection) }) },
 );
 
 const passedInCollection = nextCollection();
@@ -59,7 +69,8 @@ describeStoreConformance(
     const store = new MongoStore({ client: shared, db: dbName, collection: passedInCollection, clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock' },
+  // The workers of the suite above already ran on this server.
+  { time: 'clock', sessionWorkers: false },
 );
 
 describe('MongoStore on MongoDB', () => {

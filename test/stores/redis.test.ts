@@ -7,10 +7,13 @@ import { ConfigError, StoreError } from '../../src/errors.js';
 import { RedisStore, type RedisClientLike } from '../../src/stores/redis/index.js';
 import { adaptRedisClient } from '../../src/stores/redis/adapter.js';
 import { describeStoreConformance } from './conformance.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 import { PrivateRedis } from './support/redis-server.js';
 import { TIMEOUT_SLACK_MS } from './support/timing.js';
 
 const SHARED_URL = 'redis://127.0.0.1:6379';
+/** How worker processes of the session tests reach it. */
+const WORKER_URL = `${SHARED_URL}?timeoutMs=${WORKER_STORE_TIMEOUT_MS}&connectTimeoutMs=${WORKER_STORE_TIMEOUT_MS}`;
 /** Every key this file writes on the shared server starts with this. */
 const PREFIX = `session:sk-redis-test-${randomUUID().slice(0, 8)}:`;
 const HOUR = 3_600_000;
@@ -49,6 +52,8 @@ async function deleteTestKeys(): Promise<void> {
 afterAll(deleteTestKeys);
 
 for (const [driver, open] of Object.entries(drivers)) {
+  // Session workers reach the server through node-redis (openStore) whichever client a suite uses: one suite per layout runs them.
+  const workersRunHere = driver === 'node-redis';
   describe(`RedisStore with ${driver}`, () => {
     let connection: Awaited<ReturnType<typeof open>>;
     beforeAll(async () => {
@@ -59,13 +64,18 @@ for (const [driver, open] of Object.entries(drivers)) {
     describeStoreConformance(
       `RedisStore (${driver})`,
       async () => ({ store: new RedisStore({ client: connection.client }), cleanup: async () => {} }),
-      { keyPrefix: `${PREFIX}${driver}:` },
+      { keyPrefix: `${PREFIX}${driver}:`, childStore: () => ({ url: WORKER_URL }), sessionWorkers: workersRunHere },
     );
 
     describeStoreConformance(
       `RedisStore (${driver}), Flask-Session layout`,
       async () => ({ store: new RedisStore({ client: connection.client, layout: 'flask-session' }), cleanup: async () => {} }),
-      { keyPrefix: `${PREFIX}${driver}:flask:` },
+      {
+        keyPrefix: `${PREFIX}${driver}:flask:`,
+        childStore: () => ({ url: WORKER_URL, layout: 'flask-session' }),
+        sessionFormat: 'msgpack',
+        sessionWorkers: workersRunHere,
+      },
     );
 
     it.each(['flask-session', 'express-session'] as const)('%s layout: the key holds the bare value, as Flask-Session and connect-redis write it', async (layout) => {

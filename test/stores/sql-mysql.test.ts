@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { SqlStore } from '../../src/stores/sql/index.js';
 import { freePort } from './support/processes.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 import { describeSqlStore } from './support/sql.js';
 import { TIMEOUT_SLACK_MS } from './support/timing.js';
 
@@ -23,6 +24,7 @@ describeSqlStore('mysql', {
     };
   },
   dialect: () => new MysqlDialect({ pool: mysql.createPool({ uri: url }) }),
+  childStore: (table) => ({ url: `${url}?table=${table}&timeoutMs=${WORKER_STORE_TIMEOUT_MS}` }),
   unreachable: async () => ({ dialect: 'mysql', connection: `mysql://root@127.0.0.1:${await freePort()}/test` }),
   qualified: {
     table: `${database}.sessions`,

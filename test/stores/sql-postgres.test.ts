@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { SqlStore } from '../../src/stores/sql/index.js';
 import { freePort } from './support/processes.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 import { describeSqlStore } from './support/sql.js';
 import { TIMEOUT_SLACK_MS } from './support/timing.js';
 
@@ -20,6 +21,7 @@ describeSqlStore('postgres', {
     return { options: { dialect: 'postgres', pool, table }, release: () => pool.end() };
   },
   dialect: () => new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+  childStore: (table) => ({ url: `${url}?table=${table}&timeoutMs=${WORKER_STORE_TIMEOUT_MS}` }),
   unreachable: async () => ({ dialect: 'postgres', connection: `postgres://postgres@127.0.0.1:${await freePort()}/test` }),
   qualified: {
     table: `${schema}.sessions`,

@@ -7,6 +7,7 @@ import { SqliteDialect } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { SqlStore, StorageMissingError, type SqlStoreOptions } from '../../src/stores/sql/index.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 import { describeSqlStore } from './support/sql.js';
 import { useStoreWithout } from './support/hidden-packages.js';
 
@@ -21,6 +22,8 @@ describeSqlStore('sqlite', {
     return { options: { dialect: 'sqlite', database, table }, release: async () => void database.close() };
   },
   dialect: () => new SqliteDialect({ database: new Database(filename, { timeout: 5000 }) }),
+  // sqlite: URLs open a SqliteStore: workers build the same SqlStore instead.
+  childStore: (table) => ({ module: 'test/stores/support/child-stores.ts', export: 'openSqlStore', args: [{ dialect: 'sqlite', filename, table, timeoutMs: WORKER_STORE_TIMEOUT_MS }] }),
   unreachable: async () => ({ dialect: 'sqlite', filename: join(dir, 'missing-folder', 'sessions.sqlite') }),
   qualified: {
     table: 'main.sessions_qualified',

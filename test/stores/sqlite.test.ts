@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { SqliteStore, StorageMissingError, defaultSqlitePath, type SqliteDatabase } from '../../src/stores/sqlite/index.js';
 import { describeStoreConformance } from './conformance.js';
+import { WORKER_STORE_TIMEOUT_MS } from './support/session-requests.js';
 
 let root: string;
 let counter = 0;
@@ -28,7 +29,7 @@ describeStoreConformance(
     const store = new SqliteStore({ path: (conformancePath ??= freshPath()), clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock' },
+  { time: 'clock', childStore: () => ({ url: `sqlite://${conformancePath!}?busyTimeoutMs=${WORKER_STORE_TIMEOUT_MS}` }) },
 );
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -187,4 +187,87 @@ describe('Session', () => {
     s.update({ a: 3 });
     expect(s.toObject()).toEqual({ a: 3, b: 2 });
   });
+
+  it('update(key, fn) runs fn on the current value now, stores and returns its result', () => {
+    const s = new Session<{ n?: number; cart?: string[] }>({ data: { n: 1 } });
+    expect(s.update('n', (n = 0) => n + 1)).toBe(2);
+    expect(s.update('cart', (cart = []) => [...cart, 'tea'])).toEqual(['tea']);
+    expect(s.toObject()).toEqual({ n: 2, cart: ['tea'] });
+    expect(s.modified).toBe(true);
+    expect(internals.changedKeys(s)).toEqual(new Set(['n', 'cart']));
+    expect(s.update('n', () => undefined)).toBeUndefined();
+    expect(s.has('n')).toBe(false);
+    // An untyped session: the parameter's type says what the value is.
+    const untyped = new Session({ data: {} });
+    const visits: number = untyped.update('visits', (v: number | undefined = 0) => v + 1);
+    expect(visits).toBe(1);
+  });
+
+  it('update(key, fn) records its calls in order, per key, to be re-run against a concurrent write', () => {
+    const s = new Session<{ n?: number; m?: number }>({ data: {} });
+    const inc = (n = 0): number => n + 1;
+    const double = (n = 0): number => n * 2;
+    s.update('n', inc);
+    s.update('m', inc);
+    s.update('n', double);
+    const updates = internals.recordedUpdates(s);
+    expect([...updates.keys()]).toEqual(['n', 'm']);
+    expect(updates.get('n')).toEqual([inc, double]);
+    expect(updates.get('m')).toEqual([inc]);
+    internals.adopt(s, { data: internals.snapshotData(s), updatesWritten: true });
+    expect(internals.recordedUpdates(s).size).toBe(0);
+  });
+
+  it('a direct write of a key, before or after update(key, fn), makes it an ordinary changed key', () => {
+    const s = new Session<{ a?: number; b?: number; c?: number; d?: number; _flashes?: unknown[] }>({ data: { a: 1, b: 1, c: 1, d: 1 } });
+    const inc = (n = 0): number => n + 1;
+    s.update('a', inc);
+    s.set('a', 10); // set after update: the set wins
+    s.set('b', 5);
+    expect(s.update('b', inc)).toBe(6); // set before update: computed from the set value, not re-run
+    s.update('c', inc);
+    s.delete('c');
+    s.update('d', inc);
+    s.pop('d');
+    s.flash('hello');
+    s.update('_flashes', (flashes) => flashes);
+    expect(internals.recordedUpdates(s).size).toBe(0);
+    expect(s.toObject()).toMatchObject({ a: 10, b: 6 });
+
+    const cleared = new Session<{ n?: number }>({ data: { n: 1 } });
+    cleared.clear();
+    cleared.update('n', inc);
+    expect(internals.recordedUpdates(cleared).size).toBe(0);
+    cleared.destroy();
+    expect(internals.recordedUpdates(cleared).size).toBe(0);
+  });
+
+  it('a value changed in place before or after update(key, fn) is a direct write', () => {
+    const s = new Session<{ before?: string[]; after?: string[]; kept?: string[] }>({
+      data: { before: ['x'], after: ['x'], kept: ['x'] },
+      backend: { fingerprint },
+    });
+    s.get('before')!.push('in place');
+    s.update('before', (list = []) => [...list, 'fn']);
+    s.update('after', (list = []) => [...list, 'fn']);
+    s.get('after')!.push('in place');
+    // fn may change the value it is given in place.
+    s.update('kept', (list = []) => (list.push('fn'), list));
+    expect([...internals.recordedUpdates(s).keys()]).toEqual(['kept']);
+    expect(s.toObject()).toEqual({ before: ['x', 'in place', 'fn'], after: ['x', 'fn', 'in place'], kept: ['x', 'fn'] });
+  });
+
+  it('update(key, value) is a TypeError that says what to call instead', () => {
+    const s = new Session<{ n?: number }>({ data: {} });
+    expect(() => s.update('n', 5 as never)).toThrow(TypeError);
+    expect(() => s.update('n', 5 as never)).toThrow(/takes a function as its second argument, got number; to store a value use session\.set\(key, value\)/);
+    expect(() => s.update('n', null as never)).toThrow(/got null/);
+    expect(() => (s.update as (...args: unknown[]) => unknown)({ n: 1 }, () => 1)).toThrow(/session\.update\(values\) takes one object/);
+    expect(s.has('n')).toBe(false);
+    expect(() => s.update('n', () => {
+      throw new Error('fn failed');
+    })).toThrow('fn failed');
+    expect(s.has('n')).toBe(false);
+    expect(s.modified).toBe(false);
+  });
 });

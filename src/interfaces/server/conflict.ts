@@ -1,14 +1,17 @@
 /**
  * The conditional write of a changed session, and what happens when another request wrote
- * first: reload, re-apply only the keys this request changed on top of what the other stored,
- * retry. A record destroyed meanwhile (log-out elsewhere) is never brought back.
+ * first: reload, replay this request's changes on top of what the other stored (a three-way
+ * merge of the keys it changed, its `update(key, fn)` calls re-run), retry. A record destroyed
+ * meanwhile (log-out elsewhere) is never brought back.
  */
 import { recordTtl, type SaveRules } from '../../decisions.js';
 import { SessionKitError } from '../../errors.js';
+import type { MergeConflict } from '../../merge/merge3.js';
 import type { RecordCodec } from '../../serialization/records/record-codec.js';
+import type { SessionUpdater } from '../../session.js';
 import type { Store, StoreRecord } from '../../stores/store.js';
 import { decodeLive } from './live-record.js';
-import { mergeChanges } from './merge-changes.js';
+import { rebase, type Rebased, type RequestChanges } from './rebase.js';
 import type { Written } from './save-queue.js';
 
 /** A save gave up after `maxRetries` concurrent writes in a row. Nothing was lost; retry the request. */
@@ -28,7 +31,7 @@ export interface ChangeWrite {
   readonly codec: RecordCodec;
   /** The store key (prefix + id). */
   readonly key: string;
-  /** The record this request loaded. */
+  /** The record this request loaded (its bytes are decoded again when a merge needs the base). */
   readonly loaded: StoreRecord;
   /** When the session was created (epoch ms). */
   readonly createdAt: number;
@@ -36,8 +39,12 @@ export interface ChangeWrite {
   readonly mine: Record<string, unknown>;
   /** The keys this request changed; all of `mine` when it changed none by name (`modified = true`). */
   readonly changed: ReadonlySet<string>;
+  /** This request's `update(key, fn)` calls, per key in call order. */
+  readonly updates: ReadonlyMap<string, readonly SessionUpdater[]>;
   /** What an earlier save of this process wrote while this request ran, if any. */
   readonly previous: Written | undefined;
+  /** Told, after the write, where the merge kept this request's value over another's change. */
+  readonly onMergeConflict: ((conflict: MergeConflict) => void) | undefined;
   /** Concurrent writes tolerated before `SessionConflictError`. */
   readonly maxRetries: number;
   readonly rules: SaveRules;
@@ -52,33 +59,48 @@ export interface ChangeWrite {
  * `maxRetries` conflicts in a row, and `StoreError` when the store fails.
  */
 export async function writeChanges(write: ChangeWrite): Promise<Written | undefined> {
-  const { store, codec, key, createdAt, mine, changed, rules, clock } = write;
-  let record = write.loaded;
-  let data = mine;
-  const previous = write.previous;
-  if (previous && previous.record.version !== record.version) {
+  const { store, codec, key, createdAt, rules, clock, loaded, previous } = write;
+  let base: Record<string, unknown> | undefined;
+  const changes: RequestChanges = {
+    // A fresh decode of the loaded bytes: nothing the handler changed in place is in it.
+    base: () => (base ??= codec.decode(loaded.value).data),
+    mine: write.mine,
+    changed: write.changed,
+    updates: write.updates,
+  };
+  let record = loaded;
+  let attempt: Rebased = { data: write.mine, conflicts: [] };
+  if (previous && previous.record.version !== loaded.version) {
     // A save of this process wrote since this request loaded: build on it instead of reloading
-    // (the conditional write still catches anything newer from elsewhere).
+    // (the conditional write still catches anything newer from elsewhere). Theirs is its record
+    // decoded, not the data it wrote: only values as a reader of the record sees them compare
+    // with the base (a format may store a Tuple as a list, a Date to the second), and the
+    // `update` functions get a copy of their own, not the data of the session that wrote it.
     record = previous.record;
-    data = mergeChanges(previous.data, mine, changed);
+    attempt = rebase(changes, codec.decode(previous.record.value).data);
   }
-  for (let attempt = 0; ; attempt++) {
+  for (let retry = 0; ; retry++) {
     write.signal?.throwIfAborted();
     const now = clock();
     const ttl = recordTtl(createdAt, now, rules);
-    const value = codec.encode(data, { createdAt });
+    const value = codec.encode(attempt.data, { createdAt });
     const result = await store.update(key, value, record.version, ttl);
-    if (result.ok) return { record: { value, version: result.version, expiresAt: now + ttl }, data };
+    if (result.ok) {
+      if (write.onMergeConflict) for (const conflict of attempt.conflicts) write.onMergeConflict(conflict);
+      return { record: { value, version: result.version, expiresAt: now + ttl }, data: attempt.data };
+    }
     write.signal?.throwIfAborted();
     const fresh = result.reason === 'conflict' ? await store.load(key) : null;
     const live = fresh ? decodeLive(fresh, codec, clock(), rules) : undefined;
     if (!fresh || !live) return undefined;
-    if (attempt >= write.maxRetries) {
-      throw new SessionConflictError(`Gave up saving session changes after ${attempt + 1} concurrent writes in a row; the stored session is intact.`);
+    if (retry >= write.maxRetries) {
+      throw new SessionConflictError(`Gave up saving session changes after ${retry + 1} concurrent writes in a row; the stored session is intact.`);
     }
     record = fresh;
-    data = mergeChanges(live.data, mine, changed);
-    if (attempt >= BACKOFF_FROM_ATTEMPT) await delay(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
+    // Theirs is the fresh record; base stays what this request loaded (an earlier save of this
+    // process that this attempt built on is in the fresh record by now, or was overwritten).
+    attempt = rebase(changes, live.data);
+    if (retry >= BACKOFF_FROM_ATTEMPT) await delay(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** retry));
   }
 }
 

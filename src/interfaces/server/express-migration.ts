@@ -21,7 +21,7 @@ import type { RequestInfo } from '../session-interface.js';
 import { writeChanges } from './conflict.js';
 import type { ResolvedExpressSession } from './express-session.js';
 import { decodeLive } from './live-record.js';
-import { mergeChanges } from './merge-changes.js';
+import { mergeSessionData } from '../../merge/merge3.js';
 
 /**
  * How long after a session moved a request still carrying express-session's cookie joins it
@@ -215,9 +215,12 @@ export async function moveSession(move: SessionMove, legacyStillThere: () => Pro
     key,
     loaded: fresh,
     createdAt: live.createdAt,
-    mine: mergeChanges(live.data, move.mine, move.changed),
+    // This request's changed keys over what is stored now (base and theirs are the same record).
+    mine: mergeSessionData(live.data, move.mine, live.data, move.changed),
     changed: move.changed,
+    updates: new Map(),
     previous: undefined,
+    onMergeConflict: undefined,
     maxRetries: move.maxRetries,
     rules,
     clock,

@@ -44,9 +44,10 @@ type Outcome = 'done' | 'gone';
 
 /**
  * Server-side sessions, like Flask-Session: the cookie holds only a random id; the data lives in
- * a `Store`. Beyond Flask-Session: no lost updates between concurrent requests (a save re-applies
- * only the keys it changed after a concurrent write), `regenerate()` keeps the data, idle and
- * absolute timeouts, and store failures surface as `StoreError`, never as an empty session.
+ * a `Store`. Beyond Flask-Session: concurrent requests of one session lose no updates (a save
+ * that meets a concurrent write merges the keys it changed into what is stored, three-way, and
+ * re-runs its `update(key, fn)` calls; docs/concurrency.md), `regenerate()` keeps the data, idle
+ * and absolute timeouts, and store failures surface as `StoreError`, never as an empty session.
  */
 export class ServerSessionInterface<T extends object = SessionData> implements SessionInterface<T> {
   /** The resolved cookie settings. */
@@ -373,7 +374,9 @@ export class ServerSessionInterface<T extends object = SessionData> implements S
       createdAt: state.createdAt,
       mine,
       changed: keysToWrite(internals.changedKeys(session), mine),
+      updates: internals.recordedUpdates(session),
       previous: turn.previous,
+      onMergeConflict: this.#options.onMergeConflict,
       maxRetries: this.#options.maxRetries,
       rules: this.#options.rules,
       clock: this.#options.clock,
@@ -382,7 +385,7 @@ export class ServerSessionInterface<T extends object = SessionData> implements S
     if (!written) return 'gone';
     state.record = written.record;
     turn.wrote(written);
-    internals.adopt(session, { data: written.data });
+    internals.adopt(session, { data: written.data, updatesWritten: true });
     return 'done';
   }
 

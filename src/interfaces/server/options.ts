@@ -13,6 +13,7 @@ import {
 } from '../../config.js';
 import type { SaveRules } from '../../decisions.js';
 import { ConfigError } from '../../errors.js';
+import type { MergeConflict } from '../../merge/merge3.js';
 import { resolveSecrets, SECRET_OPTION_NAMES, type SecretOptions } from '../../secrets.js';
 import { ExpressSessionCodec } from '../../serialization/records/express-session.js';
 import type { FlaskSessionFormat } from '../../serialization/records/flask-session.js';
@@ -94,6 +95,13 @@ export interface ServerSessionOptions extends Partial<CookieSettings>, FlaskCook
    */
   operationTimeout?: number;
   /**
+   * Debugging hook: called, after a save that met a concurrent write was stored, for every place
+   * where the merge kept this request's value over the other request's change ("the later write
+   * wins": both set `page`, say). The merge does not depend on it; an exception it throws fails
+   * the request, with the data already saved. Default: none.
+   */
+  onMergeConflict?: (conflict: MergeConflict) => void;
+  /**
    * Store records as Flask-Session 0.8 does (`SESSION_SERIALIZATION_FORMAT`): the bare session
    * dict as msgpack (`'msgpack'`, needs `msgpackr`) or JSON, so a Flask app using Flask-Session
    * and this interface share sessions through one store (use a store in its Flask-Session
@@ -147,8 +155,8 @@ export const FLASK_SESSION_SIGNER = { salt: 'flask-session', keyDerivation: 'hma
 
 const OWN_OPTIONS = [
   'store', 'useSigner', 'SESSION_USE_SIGNER', 'keyPrefix', 'SESSION_KEY_PREFIX', 'permanent', 'SESSION_PERMANENT',
-  'idLength', 'SESSION_ID_LENGTH', 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'codec', 'serializationFormat',
-  'SESSION_SERIALIZATION_FORMAT', 'clock', 'expressSession',
+  'idLength', 'SESSION_ID_LENGTH', 'idleTimeout', 'absoluteTimeout', 'touchInterval', 'maxRetries', 'operationTimeout', 'onMergeConflict', 'codec',
+  'serializationFormat', 'SESSION_SERIALIZATION_FORMAT', 'clock', 'expressSession',
 ];
 /** Every option name `ServerSessionInterface` accepts (internal: the docs test compares it with the README). */
 export const SERVER_SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([...COOKIE_SETTING_NAMES, ...SECRET_OPTION_NAMES, ...OWN_OPTIONS]);
@@ -182,6 +190,8 @@ export interface ResolvedServerOptions {
   readonly maxRetries: number;
   /** The deadline of one load or save in ms (`operationTimeout`), or `undefined` for the store's default. */
   readonly operationTimeoutMs: number | undefined;
+  /** Told where a merge kept this request's value over another's change, if given. */
+  readonly onMergeConflict: ((conflict: MergeConflict) => void) | undefined;
   /** A record codec, or a Flask-Session format whose codec loads on first use. */
   readonly codec: RecordCodec | FlaskRecordFormat;
   /** Current time in epoch ms. */
@@ -222,6 +232,8 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
     options.operationTimeout === undefined
       ? undefined
       : validate.seconds('operationTimeout', options.operationTimeout, { min: MIN_OPERATION_TIMEOUT_SECONDS }) * 1000;
+  const onMergeConflict =
+    options.onMergeConflict === undefined ? undefined : validate.function<(conflict: MergeConflict) => void>('onMergeConflict', options.onMergeConflict);
 
   const formatOpt = pickOption(options, 'serializationFormat', 'SESSION_SERIALIZATION_FORMAT');
   if (formatOpt && options.codec) throw new ConfigError(formatOpt.name, 'give either a serialization format or a codec, not both');
@@ -246,7 +258,7 @@ export function resolveServerOptions(options: ServerSessionOptions): ResolvedSer
     touchIntervalMs,
   });
   const deletionStyle: DeletionCookieStyle = flaskSession ? 'flask-session' : 'flask';
-  return Object.freeze({ settings, rules, store: options.store, signer, idCookie, migration, keyPrefix, idBytes, flaskSession, deletionStyle, maxRetries, operationTimeoutMs, codec, clock });
+  return Object.freeze({ settings, rules, store: options.store, signer, idCookie, migration, keyPrefix, idBytes, flaskSession, deletionStyle, maxRetries, operationTimeoutMs, onMergeConflict, codec, clock });
 }
 
 function validateIdBytes(name: string, value: unknown): number {

@@ -14,6 +14,7 @@ ints, float64 floats, str8, bin, timestamp extension) and the json module (compa
 
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
   {"op": "set", "cookie": str|null, "values": {...}}  -> {"cookie": str}
+  {"op": "append", "cookie": str, "key": str, "item": ...} -> {"cookie": str}  (list.append, as a view would)
   {"op": "get", "cookie": str}                        -> {"session": {...}, "types": {...}}
   {"op": "steps", "config": {...}, "requests": [{"cookie": str|null, "actions": [...]}]}
                                                       -> [{"set_cookie": [...], "vary": str|null}]
@@ -311,6 +312,12 @@ def main():
             session[key] = value
         return "ok"
 
+    @app.route("/append", methods=["POST"])
+    def append_item():
+        session[state["key"]].append(from_spec(state["item"]))
+        session.modified = True  # Flask does not see changes inside values
+        return "ok"
+
     @app.route("/get")
     def get_values():
         data = dict(session)
@@ -332,9 +339,9 @@ def main():
             sys.stdout.flush()
             continue
         headers = {"Cookie": "session=" + req["cookie"]} if req.get("cookie") else {}
-        if req["op"] == "set":
-            state["values"] = req["values"]
-            response = test_client.post("/set", headers=headers)
+        if req["op"] in ("set", "append"):
+            state.update({k: req[k] for k in ("values", "key", "item") if k in req})
+            response = test_client.post("/" + req["op"], headers=headers)
             cookie = response.headers.get("Set-Cookie", "")
             out = {"cookie": cookie.split(";", 1)[0].split("=", 1)[1] if cookie else None}
         else:

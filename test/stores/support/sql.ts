@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../../src/errors.js';
 import { SqlStore, type SqlStoreOptions } from '../../../src/stores/sql/index.js';
 import { describeStoreConformance } from '../conformance.js';
+import type { ChildStore } from './session-requests.js';
 import { TIMEOUT_SLACK_MS } from './timing.js';
 
 const HOUR = 3_600_000;
@@ -25,6 +26,8 @@ export interface SqlTarget {
   dialect(): Dialect;
   /** The options of a store whose database cannot be reached, or `undefined` (no such case). */
   unreachable?(): Promise<SqlStoreOptions>;
+  /** How a worker process opens a store on the same database and `table` (session concurrency tests). */
+  childStore(table: string): ChildStore;
   /** A schema-qualified table name to try, with what creates and drops its schema. */
   qualified?: { table: string; setUp(admin: Kysely<unknown>): Promise<void>; tearDown(admin: Kysely<unknown>): Promise<void> };
 }
@@ -52,7 +55,7 @@ export function describeSqlStore(label: string, target: SqlTarget): void {
       const store = new SqlStore({ ...target.options(conformanceTable), clock });
       return { store, cleanup: () => store.close() };
     },
-    { time: 'clock' },
+    { time: 'clock', childStore: () => target.childStore(conformanceTable) },
   );
 
   const pooledTable = table('pooled');
@@ -69,7 +72,8 @@ export function describeSqlStore(label: string, target: SqlTarget): void {
         },
       };
     },
-    { time: 'clock' },
+    // The workers of the suite above already ran on this database.
+    { time: 'clock', sessionWorkers: false },
   );
 
   describe(`SqlStore (${label}) on its database`, () => {
