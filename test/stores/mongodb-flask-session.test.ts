@@ -99,7 +99,8 @@ describeStoreConformance(
     const store = new MongoStore({ client: shared, db: dbName, collection: conformanceCollection, layout: 'flask-session', clock });
     return { store, cleanup: () => store.close() };
   },
-  { time: 'clock' },
+  // The multi-process session test runs on this backend in the sessionkit layout.
+  { time: 'clock', sessionWorkers: false, sessionFormat: 'msgpack' },
 );
 
 describe('MongoStore, Flask-Session layout', () => {

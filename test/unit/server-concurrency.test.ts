@@ -208,8 +208,14 @@ describe('ServerSessionInterface: concurrent changes of one key', () => {
     sessions.forEach((s, i) => s.update('cart', (cart = []) => (cart.push(`save${i}`), cart)));
     store.afterNextUpdate(async () => void (store.failNextUpdate = true));
     const outcomes = await Promise.allSettled(sessions.map((s) => one.save(s)));
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((await read(cookie)).cart).toEqual(['save0', 'save2']);
+    // A save queued behind one that failed with a StoreError fails at once with that error.
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((await read(cookie)).cart).toEqual(['save0']);
+    // The next save builds on what is stored, with nothing of the failed one.
+    const next = await open(one, cookie);
+    next.update('cart', (cart = []) => (cart.push('save3'), cart));
+    await one.save(next);
+    expect((await read(cookie)).cart).toEqual(['save0', 'save3']);
   });
 
   it('a save queued behind others compares with what readers of the record see (msgpack stores a Tuple as a list)', async () => {

@@ -121,8 +121,10 @@ export class FlaskSessionTable {
       const found = await this.#lookup(execute, key);
       if (found.kind !== 'row' || !isLive(found.row, clock())) return { ok: false, reason: 'missing' };
       const { row } = found;
-      // A write that changed nothing counts 0 rows on MySQL: the row then already is what was asked.
-      if (round > 0 && row.expiresAt === target && Buffer.compare(row.value!, value) === 0) return { ok: true, version };
+      // A write that changed nothing counts 0 rows on MySQL: the row then already is what was asked
+      // — only when this write keeps the data it read. Otherwise equal bytes there are another
+      // writer's (two counters incremented from one value): a conflict, never this write's success.
+      if (round > 0 && expected === version && row.expiresAt === target && Buffer.compare(row.value!, value) === 0) return { ok: true, version };
       if (valueVersion(row.value!) !== expected) return { ok: false, reason: 'conflict' };
       if (affected(await execute(this.#queries.replace(row, value, expiry))) > 0) return { ok: true, version };
     }
