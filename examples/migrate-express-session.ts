@@ -17,7 +17,11 @@ interface AppSession {
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
 client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
-await client.connect();
+// Commands wait in node-redis's queue until the connection is up.
+client.connect().catch((error: unknown) => {
+  console.error(`redis: ${String(error)}`);
+  process.exit(1);
+});
 /** Prepended to every key (empty in production; tests run the example under their own). */
 const namespace = process.env.KEY_NAMESPACE ?? '';
 

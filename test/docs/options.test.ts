@@ -35,7 +35,7 @@ interface Documented {
   accepted?: ReadonlySet<string>;
 }
 
-const README_COOKIES: TableRef = { page: 'README.md', heading: '### Cookie settings (both interfaces)' };
+const README_COOKIES: TableRef = { page: 'README.md', heading: '### Cookie settings (every interface)' };
 const ADAPTER_BASE: TableRef = { page: 'docs/adapters.md', heading: '## Options' };
 const adapterRows = (adapter: string): TableRef => ({ page: 'docs/adapters.md', heading: '## Options', adapter });
 

@@ -90,7 +90,7 @@ it('the examples type-check against the sources', async () => {
 
 it('the code in docs/migrating.md is quoted from the examples, verbatim', () => {
   const docs = readFileSync(join(ROOT, 'docs/migrating.md'), 'utf8');
-  const quotes = [...docs.matchAll(/```ts\n\/\/ (examples\/[\w-]+\.ts)\n([\s\S]*?)```/g)];
+  const quotes = [...docs.matchAll(/```(?:ts|text)\n\/\/ (examples\/[\w-]+\.ts)\n([\s\S]*?)```/g)];
   expect(quotes.map((quote) => quote[1])).toEqual(['examples/migrate-express-session.ts', 'examples/express-session-side-by-side.ts', 'examples/migrate-cookie-session.ts']);
   for (const [, file, code] of quotes) expect(readFileSync(join(ROOT, file!), 'utf8'), file).toContain(code);
 });

@@ -24,11 +24,13 @@ interface PackResult {
 
 /**
  * Size bounds: the package measured 223 KiB packed and 828 KiB unpacked in 127 files when these
- * bounds were set. They leave room to grow by about a third, and fail on what has slipped in
- * before: source maps carrying a copy of the sources doubled the unpacked size.
+ * bounds were first set, and about 1.1 MiB unpacked once sealed cookies, the restricted pickle
+ * codec, the Flask-Session and express-session layouts came in. They leave room to grow by about
+ * a third, and fail on what has slipped in before: source maps carrying a copy of the sources
+ * doubled the unpacked size.
  */
-const MAX_PACKED_BYTES = 300 * 1024;
-const MAX_UNPACKED_BYTES = 1100 * 1024;
+const MAX_PACKED_BYTES = 400 * 1024;
+const MAX_UNPACKED_BYTES = 1500 * 1024;
 
 /** The top-level entries the package is meant to contain. */
 const ALLOWED_TOP_LEVEL = new Set(['dist', 'bin', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);

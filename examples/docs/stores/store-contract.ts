@@ -7,6 +7,7 @@ import type { Store as StoreContract, StoreRecord, UpdateResult } from 'sessionk
 // #region snippet
 interface Store {
   readonly name: string;
+  readonly timeoutMs?: number; // the store's own deadline per call, if it has one
   load(key: string): Promise<StoreRecord | null>; // { value, version, expiresAt } or null
   create(key: string, value: Uint8Array, ttlMs: number): Promise<string | null>;
   update(key: string, value: Uint8Array, expectedVersion: string, ttlMs: number): Promise<UpdateResult>;
@@ -14,6 +15,7 @@ interface Store {
   destroy(key: string): Promise<void>;
   sweep?(): Promise<number>;
   keys?(prefix: string): AsyncIterable<string>;
+  ready?(): Promise<void>; // connects and checks the storage: fail at start-up, not at the first request
   close?(): Promise<void>;
 }
 // #endregion snippet
