@@ -5,7 +5,7 @@
  * queued behind others, or retrying, could wait a multiple of it.
  */
 import { StoreError } from '../../errors.js';
-import { OperationTimeoutError } from '../../stores/internal/deadline.js';
+import { OperationTimeoutError, raceDeadline } from '../../stores/internal/deadline.js';
 import type { Store } from '../../stores/store.js';
 
 /**
@@ -47,21 +47,7 @@ export async function withinDeadline<T>(
   operation: BoundedOperation,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new StoreError(storeName(), operation, new OperationTimeoutError(deadlineMs), `did not finish within ${deadlineMs} ms`);
-      controller.abort(error);
-      reject(error);
-    }, deadlineMs);
-  });
-  try {
-    const work = fn(controller.signal);
-    // Once the deadline has passed, a late failure of `work` has nobody to report to.
-    work.catch(() => undefined);
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const timeoutError = (): StoreError =>
+    new StoreError(storeName(), operation, new OperationTimeoutError(deadlineMs), `did not finish within ${deadlineMs} ms`);
+  return raceDeadline(deadlineMs, timeoutError, fn);
 }

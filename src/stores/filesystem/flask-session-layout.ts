@@ -10,8 +10,7 @@
  * kept as cachelib keeps it, and every write prunes first when the count is over the threshold,
  * exactly as cachelib's `set()` does: expired files, then the files with the smallest expiry.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CACHELIB_COUNT_FILE_NAME,
@@ -26,6 +25,7 @@ import {
   readCachelibExpiry,
 } from '../../serialization/cachelib-file.js';
 import type { StoreRecord, UpdateResult } from '../store.js';
+import { replaceFileAtomically, unlinkIfPresent } from './files.js';
 import { errorCode } from '../internal/errors.js';
 import { valueVersion } from '../internal/value-version.js';
 import { tryFileLock, type FileLock } from './lock.js';
@@ -277,31 +277,8 @@ export class CachelibFolder {
   }
 
   /** Writes to a temporary file cachelib ignores, then renames it over `path`, as cachelib's `set()`. */
-  async #writeBytes(path: string, bytes: Uint8Array, lock: FileLock): Promise<void> {
-    const temp = `${path}.${randomBytes(6).toString('hex')}${CACHELIB_TEMP_SUFFIX}`;
-    const handle = await open(temp, 'wx', this.#host.mode);
-    try {
-      try {
-        await handle.writeFile(bytes);
-        await handle.chmod(this.#host.mode);
-      } finally {
-        await handle.close();
-      }
-      if (!lock.isFresh()) throw new Error('the write took too long: its lock may have been taken over; nothing was written');
-      await rename(temp, path);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+  #writeBytes(path: string, bytes: Uint8Array, lock: FileLock): Promise<void> {
+    return replaceFileAtomically(path, bytes, this.#host.mode, CACHELIB_TEMP_SUFFIX, lock);
   }
 }
 
-async function unlinkIfPresent(path: string): Promise<boolean> {
-  try {
-    await unlink(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
-  }
-}

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, rejectUnknownOptions, validate } from '../../config.js';
 import { ConfigError, StoreError } from '../../errors.js';
@@ -13,6 +12,7 @@ import { optionNames } from '../internal/options.js';
 import { checkTtl, isExpired } from '../internal/ttl.js';
 import { randomVersion } from '../internal/version.js';
 import { acquireFileLock, breakStaleLock, LockTimeoutError, tryFileLock, type FileLock } from './lock.js';
+import { replaceFileAtomically, unlinkIfPresent } from './files.js';
 import { CachelibFolder } from './flask-session-layout.js';
 import { BREAK_SUFFIX, fileStem, LOCK_SUFFIX, RECORD_SUFFIX, TEMP_SUFFIX } from './names.js';
 import { decodeFileRecord, decodeFileRecordHeader, encodeFileRecord, type FileRecord, type FileRecordHeader } from './record.js';
@@ -218,7 +218,7 @@ export class FileSystemStore implements Store {
   async destroy(key: string): Promise<void> {
     if (this.#cachelib) return this.#inCachelib('destroy', (folder) => folder.destroy(key));
     await this.#locked(key, 'destroy', async () => {
-      await this.#unlinkRecord(this.#recordPath(key));
+      await unlinkIfPresent(this.#recordPath(key));
     });
   }
 
@@ -404,32 +404,7 @@ export class FileSystemStore implements Store {
 
   /** Writes the record to a temporary file, then renames it over the record file. */
   async #write(key: string, version: string, expiresAt: number, value: Uint8Array, lock: FileLock): Promise<void> {
-    const path = this.#recordPath(key);
-    const temp = `${path}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
-    const handle = await open(temp, 'wx', this.#mode);
-    try {
-      try {
-        await handle.writeFile(encodeFileRecord(key, version, expiresAt, value));
-        await handle.chmod(this.#mode);
-      } finally {
-        await handle.close();
-      }
-      if (!lock.isFresh()) throw new Error('the write took too long: its lock may have been taken over; nothing was written');
-      await rename(temp, path);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async #unlinkRecord(path: string): Promise<boolean> {
-    try {
-      await unlink(path);
-      return true;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return false;
-      throw error;
-    }
+    await replaceFileAtomically(this.#recordPath(key), encodeFileRecord(key, version, expiresAt, value), this.#mode, TEMP_SUFFIX, lock);
   }
 
   /** The header of a record file; `null` if it vanished or is not a record. */
@@ -468,7 +443,7 @@ export class FileSystemStore implements Store {
     const lock = await tryFileLock(path.slice(0, -RECORD_SUFFIX.length) + LOCK_SUFFIX, this.#lockTimeoutMs);
     if (!lock) return false;
     try {
-      return isStale(await this.#readHeader(path)) && (await this.#unlinkRecord(path));
+      return isStale(await this.#readHeader(path)) && (await unlinkIfPresent(path));
     } finally {
       await lock.release();
     }
@@ -532,7 +507,7 @@ export class FileSystemStore implements Store {
     try {
       const now = await stat(path).catch(() => null);
       if (!now || now.mtimeMs !== mtimeMs) return false;
-      return await this.#unlinkRecord(path);
+      return await unlinkIfPresent(path);
     } finally {
       await lock.release();
     }

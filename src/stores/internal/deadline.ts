@@ -30,6 +30,30 @@ export class OperationTimeoutError extends Error {
 }
 
 /**
+ * Runs `fn` against a deadline of `ms`: when it has not settled by then, the signal passed to
+ * `fn` aborts with `timeoutError()` and the call rejects with that error; a late failure of `fn`
+ * is then ignored (nobody is waiting for it). What `fn` does in time passes through unchanged.
+ */
+export async function raceDeadline<T>(ms: number, timeoutError: () => Error, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = timeoutError();
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    const work = fn(controller.signal);
+    work.catch(() => undefined);
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Runs `fn`, failing with a `StoreError` (cause: `OperationTimeoutError`) if it has not settled
  * within `timeoutMs`. The signal passed to `fn` aborts at that moment, so a driver can drop a
  * command it has not sent yet; a command already sent may still run on the server. Every
@@ -41,23 +65,9 @@ export async function withTimeout<T>(
   timeoutMs: number,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = toStoreError(store, operation, new OperationTimeoutError(timeoutMs));
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
   try {
-    const work = fn(controller.signal);
-    // Once the deadline has passed, a late failure of `work` has nobody to report to.
-    work.catch(() => undefined);
-    return await Promise.race([work, expired]);
+    return await raceDeadline(timeoutMs, () => toStoreError(store, operation, new OperationTimeoutError(timeoutMs)), fn);
   } catch (error) {
     throw toStoreError(store, operation, error);
-  } finally {
-    clearTimeout(timer);
   }
 }
